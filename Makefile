@@ -1,0 +1,39 @@
+# syncer — developer entry points. `make demo` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck check bench clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create the virtualenv and install syncer with its dev tools
+
+demo: $(STAMP) ## run syncer demo on the built-in simulator
+	$(BIN)/syncer demo
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff lint + format check, import-linter layers
+	$(BIN)/ruff check syncer tests bench
+	$(BIN)/ruff format --check syncer tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP) ## mypy --strict on the package
+	$(BIN)/mypy
+
+check: lint typecheck test ## everything CI runs
+
+bench: $(STAMP) ## the performance benchmark of SPEC §8 (not part of the test run)
+	$(BIN)/python -m bench.github_listing
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+
+-include Makefile.deploy

@@ -1,0 +1,170 @@
+"""The command line: commands → objects → run → exit code; no business logic here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from syncer import __version__, configfile, logsetup, report, runner
+from syncer.config import Config
+from syncer.errors import ConfigError, SyncerError
+from syncer.model import Integration
+
+log = logging.getLogger("syncer")
+DEFAULT_CONFIG = "config/syncer.yaml"
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `syncer` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logsetup.setup(args.log_format, args.log_level)
+    try:
+        code: int = args.handler(args)
+    except ConfigError as exc:
+        log.error("configuration error: %s", exc, extra={"event": "config_error"})
+        print(f"syncer: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help=f"configuration file (default: $SYNCER_CONFIG, else {DEFAULT_CONFIG})")
+    common.add_argument("--log-format", choices=("text", "json"), help="default: text on a TTY, JSON otherwise")
+    common.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser = argparse.ArgumentParser(
+        prog="syncer",
+        parents=[common],
+        description="Keep Datadog IDP entity-integration lists in step with GitHub, Jira and PagerDuty.",
+    )
+    parser.add_argument("--version", action="version", version=f"syncer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sync = sub.add_parser("sync", parents=[common], help="one pass of the pipeline, then exit")
+    _sync_options(sync, dry_run=True)
+    sync.set_defaults(handler=_sync)
+    plan = sub.add_parser("plan", parents=[common], help="the same as sync --dry-run")
+    _sync_options(plan, dry_run=False)
+    plan.set_defaults(handler=_sync, dry_run=True)
+
+    daemon = sub.add_parser("daemon", parents=[common], help="scheduler plus the HTTP server")
+    daemon.add_argument("--listen", default="0.0.0.0:8080", help="HOST:PORT (default 0.0.0.0:8080)")
+    daemon.set_defaults(handler=_daemon)
+
+    validate = sub.add_parser("validate", parents=[common], help="check the configuration and exit")
+    validate.add_argument("--online", action="store_true", help="also check every credential against its API")
+    validate.set_defaults(handler=_validate)
+
+    simulate = sub.add_parser("simulate", parents=[common], help="run the simulator in the foreground")
+    simulate.add_argument("--port-base", type=int, default=None, help="first port (default: any free ports)")
+    simulate.add_argument("--scale", choices=("small", "large"), default="small")
+    simulate.add_argument("--write-config", metavar="PATH", help="write a ready-to-use config for the simulator")
+    simulate.set_defaults(handler=_simulate)
+
+    demo = sub.add_parser("demo", parents=[common], help="run the pipeline twice against the built-in simulator")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _sync_options(parser: argparse.ArgumentParser, dry_run: bool) -> None:
+    parser.add_argument("--only", help="comma-separated integrations: github,jira,pagerduty")
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument("--output", choices=("text", "json"), default="text", help="report format on stdout")
+    parser.add_argument(
+        "--allow-deletions",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="let this run remove up to N entries past the deletion guard",
+    )
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    """--config, else $SYNCER_CONFIG, else config/syncer.yaml."""
+    return Path(args.config or os.environ.get("SYNCER_CONFIG") or DEFAULT_CONFIG)
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return configfile.load(config_path(args))
+
+
+def _only(text: str | None, config: Config) -> list[Integration] | None:
+    if not text:
+        return None
+    chosen = []
+    for name in (part.strip() for part in text.split(",") if part.strip()):
+        try:
+            integration = Integration(name)
+        except ValueError:
+            raise ConfigError(f"--only: unknown integration {name!r} (use github, jira, pagerduty)") from None
+        if integration not in config.integrations():
+            raise ConfigError(f"--only: {name} is not configured in this file")
+        chosen.append(integration)
+    return chosen
+
+
+def _sync(args: argparse.Namespace) -> int:
+    config = _load(args)
+    only = _only(args.only, config)
+    result = runner.run(config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions)
+    if args.output == "json":
+        print(json.dumps(report.as_json(result), indent=2))
+    else:
+        print(report.as_text(result, limit=None if args.dry_run else 50))
+    return result.exit_code
+
+
+def _daemon(args: argparse.Namespace) -> int:
+    from syncer import daemon
+
+    return daemon.serve(config_path(args), args.listen)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from syncer import checks
+
+    config = _load(args)
+    print(checks.describe(config))
+    if not args.online:
+        return EXIT_OK
+    problems = checks.online(config)
+    for line in problems:
+        print(f"FAILED {line}")
+    print("every credential works" if not problems else f"{len(problems)} check(s) failed")
+    return EXIT_FAILURE if problems else EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from syncer import demo
+
+    return demo.simulate(args.port_base, args.scale, args.write_config)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from syncer import demo
+
+    try:
+        return demo.demo()
+    except SyncerError as exc:
+        print(f"syncer demo: {exc}", file=sys.stderr)
+        return EXIT_FAILURE

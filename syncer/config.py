@@ -1,0 +1,364 @@
+"""Pydantic models of the configuration (SPEC §4); every check runs before any network call."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from syncer import filters, schedule
+from syncer.model import GithubRepo, Integration, JiraProject, PagerDutyAccount
+
+DATADOG_SITES = (
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "datadoghq.eu",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "uk1.datadoghq.com",
+    "ddog-gov.com",
+    "us2.ddog-gov.com",
+)
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d+)?$")
+
+
+class Strict(BaseModel):
+    """Base of every section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+def _check_patterns(value: list[str]) -> list[str]:
+    filters.compile_patterns(value)
+    return value
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+    return value.rstrip("/") if value else value
+
+
+def _check_hostname(value: str) -> str:
+    if not _HOSTNAME.match(value):
+        raise ValueError(f"must be a bare host name such as github.com (no scheme or path), got {value!r}")
+    return value
+
+
+Visibility = Literal["public", "private", "internal"]
+VISIBILITIES: tuple[Visibility, ...] = ("public", "private", "internal")
+Patterns = Annotated[list[str], Field(default_factory=lambda: ["*"])]
+
+
+class DeletionLimit(BaseModel):
+    """max_deletions: a number of entries or a percentage of the current list."""
+
+    model_config = ConfigDict(frozen=True)
+    count: int | None = None
+    percent: float | None = None
+
+    def allowed(self, current_size: int) -> int:
+        """How many removals the guard lets through for a list of this size."""
+        if self.count is not None:
+            return self.count
+        return int((self.percent or 0.0) * current_size // 100)
+
+    def __str__(self) -> str:
+        return f"{self.count}" if self.count is not None else f"{self.percent:g}%"
+
+
+def parse_deletion_limit(value: object) -> DeletionLimit:
+    """Read max_deletions from an int or "N%" string."""
+    if isinstance(value, DeletionLimit):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("must be a number of entries or a percentage such as '10%'")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return DeletionLimit(count=value)
+    if isinstance(value, str):
+        if value.strip().isdigit():
+            return DeletionLimit(count=int(value))
+        match = _PERCENT.match(value)
+        if match and float(match.group(1)) <= 100:
+            return DeletionLimit(percent=float(match.group(1)))
+    raise ValueError(f"must be a number of entries or a percentage such as '10%', got {value!r}")
+
+
+class Settings(Strict):
+    """Keys of `defaults` that every integration may override."""
+
+    schedule: str | None = None
+    policy: Literal["sync", "upsert-only"] | None = None
+    max_deletions: DeletionLimit | None = None
+    on_source_error: Literal["keep", "abort"] | None = None
+    concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
+    jitter: Annotated[int, Field(ge=0, le=3600)] | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        if value is not None:
+            schedule.parse(value)
+        return value
+
+    @field_validator("max_deletions", mode="before")
+    @classmethod
+    def _max_deletions(cls, value: object) -> DeletionLimit | None:
+        return None if value is None else parse_deletion_limit(value)
+
+
+class Defaults(Settings):
+    """The `defaults` section, with the documented defaults filled in."""
+
+    schedule: str | None = "*/30 * * * *"
+    policy: Literal["sync", "upsert-only"] | None = "sync"
+    max_deletions: DeletionLimit | None = DeletionLimit(percent=10.0)
+    on_source_error: Literal["keep", "abort"] | None = "keep"
+    concurrency: Annotated[int, Field(ge=1, le=64)] | None = 8
+    jitter: Annotated[int, Field(ge=0, le=3600)] | None = 0
+
+
+class Effective(BaseModel):
+    """The settings in force for one integration (defaults merged with its overrides)."""
+
+    model_config = ConfigDict(frozen=True)
+    schedule: str
+    policy: Literal["sync", "upsert-only"]
+    max_deletions: DeletionLimit
+    on_source_error: Literal["keep", "abort"]
+    concurrency: int
+    jitter: int
+
+
+class DatadogConfig(Strict):
+    """The `datadog` section; environment defaults are applied by the loader."""
+
+    site: str = "datadoghq.com"
+    api_key: SecretStr
+    app_key: SecretStr
+    api_url: str | None = None
+
+    _url = field_validator("api_url")(_check_url)
+
+    @field_validator("site")
+    @classmethod
+    def _site(cls, value: str) -> str:
+        return _check_hostname(value.strip().lower())
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL: api_url, else https://api.{site}."""
+        return self.api_url or f"https://api.{self.site}"
+
+
+class GithubApp(Strict):
+    """GitHub App authentication."""
+
+    app_id: Annotated[int, Field(ge=1)]
+    private_key: SecretStr
+    installation_id: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("private_key")
+    @classmethod
+    def _pem(cls, value: SecretStr) -> SecretStr:
+        if "PRIVATE KEY-----" not in value.get_secret_value():
+            raise ValueError("must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+        return value
+
+
+class Topics(Strict):
+    """Topic filters: include = must have one of them; exclude = must have none."""
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class GithubSource(Strict):
+    """One GitHub host (github.com or a GHES host) and its orgs."""
+
+    hostname: str = "github.com"
+    api_url: str | None = None
+    token: SecretStr | None = None
+    app: GithubApp | None = None
+    orgs: list[Annotated[str, Field(min_length=1)]] | None = None
+    include: Patterns
+    exclude: list[str] = Field(default_factory=list)
+    archived: bool = False
+    forks: bool = True
+    visibility: list[Visibility] = Field(default_factory=lambda: list(VISIBILITIES))
+    topics: Topics = Field(default_factory=Topics)
+
+    _host = field_validator("hostname")(_check_hostname)
+    _url = field_validator("api_url")(_check_url)
+    _patterns = field_validator("include", "exclude")(_check_patterns)
+
+    @model_validator(mode="after")
+    def _auth(self) -> GithubSource:
+        if (self.token is None) == (self.app is None):
+            raise ValueError("give exactly one of token or app")
+        if self.token is not None and not self.orgs:
+            raise ValueError("orgs: required with token auth (only app auth can discover orgs)")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """REST base: api_url, else https://api.github.com or https://{hostname}/api/v3."""
+        if self.api_url:
+            return self.api_url
+        if self.hostname.lower() == "github.com":
+            return "https://api.github.com"
+        return f"https://{self.hostname}/api/v3"
+
+
+class JiraSource(Strict):
+    """One Jira site, Cloud (email + api_token) or Data Center (token)."""
+
+    hostname: str
+    url: str | None = None
+    account_id: Annotated[str, Field(min_length=1)]
+    email: str | None = None
+    api_token: SecretStr | None = None
+    token: SecretStr | None = None
+    include: Patterns
+    exclude: list[str] = Field(default_factory=list)
+    archived: bool = False
+    project_types: list[str] = Field(default_factory=list)
+
+    _host = field_validator("hostname")(_check_hostname)
+    _url = field_validator("url")(_check_url)
+    _patterns = field_validator("include", "exclude")(_check_patterns)
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _account_id(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _auth(self) -> JiraSource:
+        if (self.api_token is None) == (self.token is None):
+            raise ValueError("give exactly one of api_token (Cloud, with email) or token (Data Center)")
+        if self.api_token is not None and not self.email:
+            raise ValueError("email: required with api_token (Cloud basic auth)")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """Site URL: url, else https://{hostname}."""
+        return self.url or f"https://{self.hostname}"
+
+
+class PagerDutySource(Strict):
+    """One PagerDuty API token (one account)."""
+
+    token: SecretStr
+    api_url: str = "https://api.pagerduty.com"
+    subdomain: Annotated[str, Field(min_length=1)] | None = None
+    enabled: bool = True
+
+    _url = field_validator("api_url")(_check_url)
+
+
+class GithubExtra(Strict):
+    """A static `enabled_repos` entry."""
+
+    hostname: Annotated[str, Field(min_length=1)]
+    github_org_name: Annotated[str, Field(min_length=1)]
+    repo_name: Annotated[str, Field(min_length=1)]
+
+    def entry(self) -> GithubRepo:
+        """The entry to write."""
+        return GithubRepo(self.hostname, self.github_org_name, self.repo_name)
+
+
+class JiraExtra(Strict):
+    """A static `enabled_projects` entry."""
+
+    hostname: Annotated[str, Field(min_length=1)]
+    account_id: Annotated[str, Field(min_length=1)]
+    project_key: Annotated[str, Field(min_length=1)]
+
+    def entry(self) -> JiraProject:
+        """The entry to write."""
+        return JiraProject(self.hostname, self.account_id, self.project_key)
+
+
+class PagerDutyExtra(Strict):
+    """A static `accounts` entry."""
+
+    enabled: bool = True
+    subdomain: Annotated[str, Field(min_length=1)] | None = None
+
+    def entry(self) -> PagerDutyAccount:
+        """The entry to write."""
+        return PagerDutyAccount(self.enabled, self.subdomain)
+
+
+class GithubSection(Settings):
+    """The `github` section."""
+
+    sources: list[GithubSource] = Field(default_factory=list)
+    extra: list[GithubExtra] = Field(default_factory=list)
+
+
+class JiraSection(Settings):
+    """The `jira` section."""
+
+    sources: list[JiraSource] = Field(default_factory=list)
+    extra: list[JiraExtra] = Field(default_factory=list)
+
+
+class PagerDutySection(Settings):
+    """The `pagerduty` section; include/exclude apply to the subdomain."""
+
+    sources: list[PagerDutySource] = Field(default_factory=list)
+    include: Patterns
+    exclude: list[str] = Field(default_factory=list)
+    extra: list[PagerDutyExtra] = Field(default_factory=list)
+
+    _patterns = field_validator("include", "exclude")(_check_patterns)
+
+
+Section = GithubSection | JiraSection | PagerDutySection
+
+
+class Config(Strict):
+    """The whole configuration file."""
+
+    datadog: DatadogConfig
+    defaults: Defaults = Field(default_factory=Defaults)
+    github: GithubSection | None = None
+    jira: JiraSection | None = None
+    pagerduty: PagerDutySection | None = None
+
+    @model_validator(mode="after")
+    def _something_managed(self) -> Config:
+        if not self.integrations():
+            raise ValueError("no integration configured: add a github, jira or pagerduty section")
+        return self
+
+    def section(self, integration: Integration) -> Section | None:
+        """The section of one integration, or None when it is not managed."""
+        sections: dict[Integration, Section | None] = {
+            Integration.GITHUB: self.github,
+            Integration.JIRA: self.jira,
+            Integration.PAGERDUTY: self.pagerduty,
+        }
+        return sections[integration]
+
+    def integrations(self) -> list[Integration]:
+        """The managed integrations, in a fixed order."""
+        return [i for i in Integration if self.section(i) is not None]
+
+    def effective(self, integration: Integration) -> Effective:
+        """Defaults merged with the integration's own overrides."""
+        section = self.section(integration)
+        merged = {name: getattr(self.defaults, name) for name in Settings.model_fields}
+        if section is not None:
+            overrides = {name: getattr(section, name) for name in Settings.model_fields}
+            merged.update({name: value for name, value in overrides.items() if value is not None})
+        return Effective.model_validate(merged)

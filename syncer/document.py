@@ -1,0 +1,91 @@
+"""Datadog's entity-integration documents: parse what is stored, render what to write — pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from syncer.errors import ShapeError
+from syncer.model import (
+    JSON,
+    Current,
+    Entry,
+    EntryKey,
+    GithubRepo,
+    Integration,
+    JiraProject,
+    PagerDutyAccount,
+    Stored,
+)
+
+REQUEST_TYPE = "entity_integration_config_requests"
+
+
+def parse_response(integration: Integration, body: JSON) -> Current:
+    """Read a GET/PUT answer into the current list; raise ShapeError when the shape is not understood."""
+    config = _dig(body, ("data", "attributes", "config"), integration)
+    if not isinstance(config, dict):
+        raise ShapeError(f"Datadog {integration} config: data.attributes.config is not an object")
+    items = config.get(integration.list_key, [])
+    if not isinstance(items, list):
+        raise ShapeError(f"Datadog {integration} config: {integration.list_key} is not a list")
+    entries = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ShapeError(f"Datadog {integration} config: {integration.list_key}[{index}] is not an object")
+        entries.append(Stored(_entry(integration, item, index), item))
+    other = {k: v for k, v in config.items() if k != integration.list_key}
+    return Current(integration=integration, entries=tuple(entries), other=other, exists=True)
+
+
+def render(current: Current, result: Sequence[Entry]) -> dict[str, JSON]:
+    """The config object to PUT: the result list, keeping unmanaged fields and the keys beside the list."""
+    held: dict[EntryKey, Mapping[str, JSON]] = {}
+    for stored in current.entries:
+        held.setdefault(stored.entry.key(), stored.raw)
+    items: list[JSON] = []
+    for entry in result:
+        merged: dict[str, JSON] = dict(held.get(entry.key(), {}))
+        if isinstance(entry, PagerDutyAccount) and entry.subdomain is None:
+            merged.pop("subdomain", None)
+        merged.update(entry.to_json())
+        items.append(merged)
+    config: dict[str, JSON] = dict(current.other)
+    config[current.integration.list_key] = items
+    return config
+
+
+def request_body(config: Mapping[str, JSON]) -> dict[str, JSON]:
+    """The PUT body around a config object."""
+    return {"data": {"type": REQUEST_TYPE, "attributes": {"config": dict(config)}}}
+
+
+def _dig(body: JSON, path: tuple[str, ...], integration: Integration) -> JSON:
+    node = body
+    for step in path:
+        if not isinstance(node, dict) or step not in node:
+            raise ShapeError(f"Datadog {integration} answer has no {'.'.join(path)}")
+        node = node[step]
+    return node
+
+
+def _entry(integration: Integration, item: dict[str, JSON], index: int) -> Entry:
+    """One stored entry as a typed value."""
+    where = f"Datadog {integration} config: {integration.list_key}[{index}]"
+    if integration is Integration.GITHUB:
+        return GithubRepo(*(_text(item, k, where) for k in ("hostname", "github_org_name", "repo_name")))
+    if integration is Integration.JIRA:
+        return JiraProject(*(_text(item, k, where) for k in ("hostname", "account_id", "project_key")))
+    enabled = item.get("enabled")
+    if not isinstance(enabled, bool):
+        raise ShapeError(f"{where}.enabled is not a boolean")
+    subdomain = item.get("subdomain")
+    if subdomain is not None and not isinstance(subdomain, str):
+        raise ShapeError(f"{where}.subdomain is not a string")
+    return PagerDutyAccount(enabled=enabled, subdomain=subdomain)
+
+
+def _text(item: dict[str, JSON], key: str, where: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise ShapeError(f"{where}.{key} is missing or not a string")
+    return value

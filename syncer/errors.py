@@ -1,0 +1,49 @@
+"""One exception tree for syncer; control flow is driven by these types.
+
+SyncerError
+├── ConfigError          bad configuration or usage; raised before any network call (exit 2)
+├── SourceError          a source system failed after retries (names system, scope and cause)
+│   ├── TransientError   worth retrying (5xx, 429, connection reset, timeout)
+│   └── PermanentError   not worth retrying (401, 403, 404, malformed answer)
+├── DatadogError         Datadog answered an error after retries, or something not understood
+│   └── ShapeError       the stored config has a shape syncer does not understand
+└── GuardRefused         a safety guard refused the plan (exit 3)
+"""
+
+from __future__ import annotations
+
+
+class SyncerError(Exception):
+    """Base of every error syncer raises on purpose."""
+
+
+class ConfigError(SyncerError):
+    """The configuration or the command line is wrong; nothing was contacted."""
+
+
+class SourceError(SyncerError):
+    """A source system (GitHub, Jira, PagerDuty) failed."""
+
+
+class TransientError(SourceError):
+    """A failure that may go away when retried."""
+
+
+class PermanentError(SourceError):
+    """A failure that retrying will not fix."""
+
+
+class DatadogError(SyncerError):
+    """Datadog refused a request or answered something unexpected."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ShapeError(DatadogError):
+    """The configuration Datadog holds has a shape syncer does not understand."""
+
+
+class GuardRefused(SyncerError):
+    """A guard refused to write the plan."""

@@ -1,0 +1,111 @@
+"""Rendering a RunReport for people (the plan, as text) and for machines (--output json)."""
+
+from __future__ import annotations
+
+from syncer.model import JSON, Change, Entry, IntegrationReport, RunReport
+
+
+def as_json(report: RunReport) -> dict[str, JSON]:
+    """The machine-readable report: per integration, status, counts, added, removed, changed, errors."""
+    return {
+        "exit_code": report.exit_code,
+        "integrations": [_integration(r) for r in report.integrations],
+    }
+
+
+def _integration(report: IntegrationReport) -> JSON:
+    plan = report.plan
+    counts: dict[str, JSON] = {"current": report.current_count, "final": report.final_count}
+    out: dict[str, JSON] = {
+        "integration": str(report.integration),
+        "status": str(report.result),
+        "dry_run": report.dry_run,
+        "applied": report.applied,
+        "started_at": report.started_at.isoformat(),
+        "finished_at": report.finished_at.isoformat(),
+        "duration_seconds": round(report.duration_seconds, 3),
+        "counts": counts,
+        "added": [],
+        "removed": [],
+        "changed": [],
+        "sources": [
+            {
+                "scope": d.scope.label,
+                "ok": d.ok,
+                "listed": d.seen,
+                "entries": len(d.entries),
+                "error": d.error,
+            }
+            for d in report.sources
+        ],
+        "errors": list(report.errors),
+    }
+    if plan is not None:
+        counts.update(
+            desired=len(plan.result),
+            added=len(plan.added),
+            removed=len(plan.removed),
+            changed=len(plan.changed),
+            unchanged=len(plan.unchanged),
+        )
+        out["added"] = [e.to_json() for e in plan.added]
+        out["removed"] = [e.to_json() for e in plan.removed]
+        out["changed"] = [{"before": c.before.to_json(), "after": c.after.to_json()} for c in plan.changed]
+    return out
+
+
+def as_text(report: RunReport, limit: int | None = None) -> str:
+    """The plan per integration: a summary line, then every entry added (+), removed (-), changed (~)."""
+    blocks = [_block(r, limit) for r in report.integrations]
+    return "\n\n".join(blocks) if blocks else "no integration selected"
+
+
+def summary(report: IntegrationReport) -> str:
+    """One line: result, counts and what was written."""
+    plan = report.plan
+    if plan is None:
+        return f"{report.result}: {'; '.join(report.errors)}"
+    counts = (
+        f"{len(plan.added)} added, {len(plan.removed)} removed, {len(plan.changed)} changed, "
+        f"{len(plan.unchanged)} unchanged"
+    )
+    if report.dry_run:
+        action = "dry run, nothing written"
+    elif report.applied:
+        action = f"written ({report.current_count} -> {report.final_count} entries)"
+    elif plan.has_changes:
+        action = "nothing written"
+    else:
+        action = "in step, nothing to write"
+    errors = f"; {'; '.join(report.errors)}" if report.errors else ""
+    return f"{report.result}: {counts}; {action}{errors}"
+
+
+def _block(report: IntegrationReport, limit: int | None) -> str:
+    lines = [f"{report.integration}: {summary(report)}"]
+    for d in report.sources:
+        state = f"{d.seen} listed, {len(d.entries)} kept" if d.ok else f"FAILED: {d.error}"
+        lines.append(f"  source {d.scope.label}: {state}")
+    plan = report.plan
+    if plan is not None:
+        lines += _entries("+", plan.added, limit)
+        lines += _entries("-", plan.removed, limit)
+        lines += _changes(plan.changed, limit)
+    lines += [f"  ! {error}" for error in report.errors]
+    return "\n".join(lines)
+
+
+def _entries(mark: str, entries: tuple[Entry, ...], limit: int | None) -> list[str]:
+    shown = entries if limit is None else entries[:limit]
+    lines = [f"  {mark} {e.label()}" for e in shown]
+    if len(shown) < len(entries):
+        lines.append(f"  {mark} ... and {len(entries) - len(shown)} more")
+    return lines
+
+
+def _changes(changes: tuple[Change, ...], limit: int | None) -> list[str]:
+    shown = changes if limit is None else changes[:limit]
+    lines = [f"  ~ {c.before.label()} -> {c.after.label()}" for c in shown]
+    if len(shown) < len(changes):
+        lines.append(f"  ~ ... and {len(changes) - len(shown)} more")
+    return lines

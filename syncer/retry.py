@@ -1,0 +1,59 @@
+"""Bounded exponential backoff shared by every client; waits the server asks for are honoured up to a cap."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts, and how long to wait between them."""
+
+    attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+    max_wait: float = 120.0
+
+    def delay(self, attempt: int, asked: float | None = None) -> float:
+        """Seconds to wait before retry number `attempt` (0-based); `asked` is the server's own wait."""
+        if asked is not None and asked >= 0:
+            return min(asked, self.max_wait)
+        backoff: float = min(self.cap, self.base * 2**attempt)
+        return backoff * random.uniform(0.5, 1.0)  # noqa: S311
+
+
+def parse_seconds(value: str | None) -> float | None:
+    """A Retry-After / X-RateLimit-Reset style number of seconds, or None when absent or unreadable."""
+    if value is None:
+        return None
+    try:
+        return max(float(value.strip()), 0.0)
+    except ValueError:
+        return None
+
+
+class Sleeper:
+    """An interruptible sleep: `stop()` wakes every waiter, so shutdown never waits out a backoff."""
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+
+    def __call__(self, seconds: float) -> None:
+        self._stopped.wait(seconds)
+
+    def stop(self) -> None:
+        """Wake all sleepers now and make later sleeps return at once."""
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once stop() was called."""
+        return self._stopped.is_set()
+
+
+Sleep = Callable[[float], None]

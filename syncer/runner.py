@@ -1,0 +1,109 @@
+"""One pass over the selected integrations: build jobs from the config, run them concurrently, record them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from syncer import metrics
+from syncer.config import Config
+from syncer.datadog import DatadogClient
+from syncer.model import Integration, IntegrationReport, Result, RunReport
+from syncer.reconcile import Job, run_once
+from syncer.report import summary
+from syncer.retry import RetryPolicy, Sleep
+from syncer.sources import factory
+
+log = logging.getLogger("syncer")
+
+
+def job(
+    config: Config,
+    integration: Integration,
+    *,
+    dry_run: bool = False,
+    allow_deletions: int = 0,
+    policy: RetryPolicy | None = None,
+    sleep: Sleep = time.sleep,
+) -> Job:
+    """The Job of one integration, with its sources built from the configuration."""
+    return Job(
+        integration=integration,
+        settings=config.effective(integration),
+        sources=factory.sources(integration, config, policy or RetryPolicy(), sleep),
+        extra=factory.extra(integration, config),
+        dry_run=dry_run,
+        allow_deletions=allow_deletions,
+    )
+
+
+def run(
+    config: Config,
+    only: Sequence[Integration] | None = None,
+    *,
+    dry_run: bool = False,
+    allow_deletions: int = 0,
+    policy: RetryPolicy | None = None,
+    sleep: Sleep = time.sleep,
+) -> RunReport:
+    """Run every selected integration concurrently; one never stops the others."""
+    selected = [i for i in config.integrations() if only is None or i in only]
+    jobs = [
+        job(config, i, dry_run=dry_run, allow_deletions=allow_deletions, policy=policy, sleep=sleep) for i in selected
+    ]
+    with DatadogClient(config.datadog, retry=policy, sleep=sleep) as datadog:
+        if not jobs:
+            return RunReport(())
+        with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:
+            reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
+    for report in reports:
+        record(report)
+    return RunReport(tuple(reports))
+
+
+def record(report: IntegrationReport) -> None:
+    """Metrics and the one structured log event of an integration's run."""
+    name = str(report.integration)
+    metrics.RUNS.labels(integration=name, result=str(report.result)).inc()
+    metrics.RUN_DURATION.labels(integration=name).observe(report.duration_seconds)
+    for discovery in report.sources:
+        if not discovery.ok:
+            metrics.SOURCE_ERRORS.labels(integration=name, source=discovery.scope.label).inc()
+    plan = report.plan
+    if plan is not None and (report.applied or not plan.has_changes):
+        metrics.ENTRIES.labels(integration=name).set(report.final_count)
+    if plan is not None and report.applied:
+        for change, items in (("added", plan.added), ("removed", plan.removed), ("changed", plan.changed)):
+            metrics.CHANGES.labels(integration=name, change=change).inc(len(items))
+    if report.result is Result.SUCCESS:
+        metrics.LAST_SUCCESS.labels(integration=name).set(report.finished_at.timestamp())
+    level = logging.INFO if report.result is Result.SUCCESS else logging.ERROR
+    log.log(level, "%s: %s", name, summary(report), extra={"event": "integration_run", **fields(report)})
+
+
+def fields(report: IntegrationReport) -> dict[str, object]:
+    """The counts of a report as flat log fields."""
+    plan = report.plan
+    out: dict[str, object] = {
+        "integration": str(report.integration),
+        "result": str(report.result),
+        "dry_run": report.dry_run,
+        "applied": report.applied,
+        "duration_seconds": round(report.duration_seconds, 3),
+        "current": report.current_count,
+        "final": report.final_count,
+        "sources": {d.scope.label: (len(d.entries) if d.ok else "failed") for d in report.sources},
+    }
+    if plan is not None:
+        out.update(
+            added=len(plan.added),
+            removed=len(plan.removed),
+            changed=len(plan.changed),
+            unchanged=len(plan.unchanged),
+            desired=len(plan.result),
+        )
+    if report.errors:
+        out["errors"] = list(report.errors)
+    return out

@@ -1,0 +1,1 @@
+"""Sources: each discovers the complete list of entries of one system, or says which scope failed."""
