@@ -48,6 +48,7 @@ def _check_hostname(value: str) -> str:
     return value
 
 
+Secret = Annotated[SecretStr, Field(min_length=1)]
 Visibility = Literal["public", "private", "internal"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "private", "internal")
 Patterns = Annotated[list[str], Field(default_factory=lambda: ["*"])]
@@ -139,8 +140,8 @@ class DatadogConfig(Strict):
     """The `datadog` section; environment defaults are applied by the loader."""
 
     site: str = "datadoghq.com"
-    api_key: SecretStr
-    app_key: SecretStr
+    api_key: Secret
+    app_key: Secret
     api_url: str | None = None
 
     _url = field_validator("api_url")(_check_url)
@@ -160,7 +161,7 @@ class GithubApp(Strict):
     """GitHub App authentication."""
 
     app_id: Annotated[int, Field(ge=1)]
-    private_key: SecretStr
+    private_key: Secret
     installation_id: Annotated[int, Field(ge=1)] | None = None
 
     @field_validator("private_key")
@@ -183,7 +184,7 @@ class GithubSource(Strict):
 
     hostname: str = "github.com"
     api_url: str | None = None
-    token: SecretStr | None = None
+    token: Secret | None = None
     app: GithubApp | None = None
     orgs: list[Annotated[str, Field(min_length=1)]] | None = None
     include: Patterns
@@ -222,8 +223,8 @@ class JiraSource(Strict):
     url: str | None = None
     account_id: Annotated[str, Field(min_length=1)]
     email: str | None = None
-    api_token: SecretStr | None = None
-    token: SecretStr | None = None
+    api_token: Secret | None = None
+    token: Secret | None = None
     include: Patterns
     exclude: list[str] = Field(default_factory=list)
     archived: bool = False
@@ -255,7 +256,7 @@ class JiraSource(Strict):
 class PagerDutySource(Strict):
     """One PagerDuty API token (one account)."""
 
-    token: SecretStr
+    token: Secret
     api_url: str = "https://api.pagerduty.com"
     subdomain: Annotated[str, Field(min_length=1)] | None = None
     enabled: bool = True

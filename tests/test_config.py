@@ -1,0 +1,203 @@
+"""Configuration: interpolation, *_file secrets, env defaults, validation messages naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from syncer import configfile
+from syncer.config import DeletionLimit
+from syncer.errors import ConfigError
+from syncer.model import Integration
+
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n"
+ENV = {"DD_API_KEY": "dd-api-secret", "DD_APP_KEY": "dd-app-secret", "GITHUB_TOKEN": "ghp_topsecret"}
+
+
+def minimal(**github: object) -> dict[str, object]:
+    source: dict[str, object] = {"token": "${GITHUB_TOKEN}", "orgs": ["acme"]}
+    source.update(github)
+    return {"github": {"sources": [source]}}
+
+
+def parse(tree: dict[str, object], env: dict[str, str] | None = None) -> object:
+    return configfile.parse(tree, ENV if env is None else env)
+
+
+def error_of(tree: dict[str, object], env: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse(tree, env)
+    return str(caught.value)
+
+
+def test_example_config_parses(tmp_path: Path) -> None:
+    key = tmp_path / "app.pem"
+    key.write_text(PEM)
+    pat = tmp_path / "pat"
+    pat.write_text("jira-pat\n")
+    env = {
+        **ENV,
+        "JIRA_API_TOKEN": "j",
+        "PAGERDUTY_TOKEN": "p",
+        "GHES_APP_KEY_FILE": str(key),
+        "JIRA_PAT_FILE": str(pat),
+    }
+    config = configfile.load(Path("config/syncer.example.yaml"), env)
+    assert config.integrations() == [Integration.GITHUB, Integration.JIRA, Integration.PAGERDUTY]
+    assert config.effective(Integration.GITHUB).schedule == "*/15 * * * *"
+    assert config.effective(Integration.JIRA).schedule == "*/30 * * * *"
+    assert config.effective(Integration.GITHUB).max_deletions == DeletionLimit(percent=10)
+    assert config.jira is not None
+    assert config.jira.sources[1].token is not None
+    assert config.jira.sources[1].token.get_secret_value() == "jira-pat"
+    assert config.github is not None
+    assert config.github.sources[1].base_url == "https://ghe.acme.internal/api/v3"
+    assert config.datadog.base_url == "https://api.datadoghq.com"
+
+
+def test_defaults_and_env_fallbacks() -> None:
+    config = configfile.parse(minimal(), {**ENV, "DD_SITE": "datadoghq.eu"})
+    assert config.datadog.base_url == "https://api.datadoghq.eu"
+    assert config.datadog.api_key.get_secret_value() == "dd-api-secret"
+    settings = config.effective(Integration.GITHUB)
+    assert (settings.policy, settings.on_source_error, settings.concurrency) == ("sync", "keep", 8)
+
+
+def test_application_key_alias() -> None:
+    env = {"DD_API_KEY": "a", "DD_APPLICATION_KEY": "b", "GITHUB_TOKEN": "t"}
+    assert configfile.parse(minimal(), env).datadog.app_key.get_secret_value() == "b"
+
+
+def test_missing_variable_names_it_and_the_key() -> None:
+    message = error_of(minimal(), {"DD_API_KEY": "a", "DD_APP_KEY": "b"})
+    assert "github.sources[0].token" in message
+    assert "GITHUB_TOKEN" in message
+
+
+def test_default_value_syntax() -> None:
+    tree = minimal(hostname="${GH_HOST:-ghe.example.com}")
+    config = configfile.parse(tree, ENV)
+    assert config.github is not None
+    assert config.github.sources[0].hostname == "ghe.example.com"
+
+
+def test_secret_from_file(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("ghp_from_file\n")
+    config = configfile.parse({"github": {"sources": [{"token_file": str(secret), "orgs": ["a"]}]}}, ENV)
+    assert config.github is not None
+    assert config.github.sources[0].token is not None
+    assert config.github.sources[0].token.get_secret_value() == "ghp_from_file"
+
+
+def test_secret_and_file_together_is_an_error(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("x")
+    assert "not both" in error_of(minimal(token_file=str(secret)))
+
+
+def test_unreadable_secret_file() -> None:
+    message = error_of({"github": {"sources": [{"token_file": "/nonexistent/token", "orgs": ["a"]}]}})
+    assert "github.sources[0].token_file" in message
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        pytest.param({**minimal(), "bogus": 1}, "bogus: unknown key", id="unknown-top-level"),
+        pytest.param(minimal(tokn="x"), "github.sources[0].tokn: unknown key", id="unknown-nested"),
+        pytest.param(minimal(include=["re:(["]), "github.sources[0].include", id="bad-regex"),
+        pytest.param(minimal(visibility=["secret"]), "github.sources[0].visibility[0]", id="bad-visibility"),
+        pytest.param({**minimal(), "defaults": {"schedule": "every day"}}, "defaults.schedule", id="bad-cron"),
+        pytest.param({**minimal(), "defaults": {"schedule": "* * * * 9"}}, "defaults.schedule", id="bad-weekday"),
+        pytest.param({**minimal(), "defaults": {"max_deletions": "lots"}}, "defaults.max_deletions", id="bad-max"),
+        pytest.param({**minimal(), "defaults": {"policy": "yolo"}}, "defaults.policy", id="bad-policy"),
+        pytest.param({**minimal(), "defaults": {"concurrency": 0}}, "defaults.concurrency", id="bad-concurrency"),
+        pytest.param(minimal(orgs=[]), "orgs: required with token auth", id="token-needs-orgs"),
+        pytest.param(minimal(api_url="api.github.com"), "github.sources[0].api_url", id="url-needs-scheme"),
+        pytest.param(minimal(hostname="https://github.com"), "bare host name", id="hostname-not-url"),
+        pytest.param({"datadog": {"site": "datadoghq.com/x"}, **minimal()}, "datadog.site", id="bad-site"),
+        pytest.param({}, "no integration configured", id="nothing-managed"),
+        pytest.param(
+            {"jira": {"sources": [{"hostname": "a.atlassian.net", "account_id": "1", "api_token": "t"}]}},
+            "email: required",
+            id="jira-cloud-needs-email",
+        ),
+        pytest.param(
+            {"jira": {"sources": [{"hostname": "a.atlassian.net", "account_id": "1"}]}},
+            "exactly one of api_token",
+            id="jira-needs-a-credential",
+        ),
+        pytest.param(
+            {"github": {"sources": [{"app": {"app_id": 1, "private_key": "nope"}}]}},
+            "github.sources[0].app.private_key",
+            id="app-key-must-be-pem",
+        ),
+        pytest.param({"pagerduty": {"sources": [{"token": ""}]}}, "pagerduty.sources[0].token", id="empty-secret"),
+        pytest.param({"github": {"extra": [{"hostname": "github.com"}]}}, "github.extra[0].repo_name", id="extra"),
+    ],
+)
+def test_invalid_configs_name_the_key(tree: dict[str, object], expected: str) -> None:
+    assert expected in error_of(tree)
+
+
+def test_missing_datadog_keys() -> None:
+    message = error_of(minimal(), {"GITHUB_TOKEN": "t"})
+    assert "datadog.api_key" in message
+    assert "DD_API_KEY" in message
+
+
+def test_errors_never_show_secret_values() -> None:
+    tree = {**minimal(orgs="not-a-list"), "datadog": {"api_key": "dd-api-secret", "app_key": 5}}
+    message = error_of(tree)
+    for secret in ENV.values():
+        assert secret not in message
+
+
+def test_repr_hides_secrets() -> None:
+    config = configfile.parse(minimal(), ENV)
+    text = repr(config) + str(config) + config.model_dump_json()
+    for secret in ENV.values():
+        assert secret not in text
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        configfile.load(path, ENV)
+
+
+def test_invalid_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("github: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        configfile.load(path, ENV)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        configfile.load(tmp_path / "absent.yaml", ENV)
+
+
+def test_integration_overrides_defaults() -> None:
+    tree = {**minimal(), "defaults": {"max_deletions": 3, "policy": "upsert-only"}}
+    tree["github"] = {**tree["github"], "max_deletions": "25%"}  # type: ignore[dict-item]
+    config = configfile.parse(tree, ENV)
+    settings = config.effective(Integration.GITHUB)
+    assert settings.max_deletions == DeletionLimit(percent=25)
+    assert settings.policy == "upsert-only"
+
+
+def test_dollar_escape() -> None:
+    config = configfile.parse(minimal(include=["re:^a$$"]), ENV)
+    assert config.github is not None
+    assert config.github.sources[0].include == ["re:^a$"]
+
+
+def test_yaml_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(minimal()))
+    assert configfile.load(path, ENV).integrations() == [Integration.GITHUB]

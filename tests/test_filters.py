@@ -1,0 +1,74 @@
+"""Include/exclude patterns and the GitHub repo filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncer.filters import NameFilter, RepoFilter, RepoTraits, compile_pattern
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "name", "full_name", "kept"),
+    [
+        pytest.param(["*"], [], "api", "acme/api", True, id="star-keeps-all"),
+        pytest.param(["api-*"], [], "api-gateway", "acme/api-gateway", True, id="glob-prefix"),
+        pytest.param(["api-*"], [], "web", "acme/web", False, id="glob-miss"),
+        pytest.param(["*"], ["*-archive"], "old-archive", "acme/old-archive", False, id="exclude-wins"),
+        pytest.param(["re:^svc-[0-9]+$"], [], "svc-12", "acme/svc-12", True, id="regex-full-match"),
+        pytest.param(["re:svc"], [], "my-svc-x", "acme/my-svc-x", False, id="regex-is-anchored"),
+        pytest.param(["acme/*"], [], "x", "acme/x", True, id="org-slash-name"),
+        pytest.param(["acme/*"], [], "x", "other/x", False, id="org-slash-name-other-org"),
+        pytest.param(["*"], ["acme-labs/*"], "x", "acme-labs/x", False, id="exclude-a-whole-org"),
+        pytest.param(["API"], [], "api", "acme/api", True, id="case-insensitive"),
+        pytest.param(["re:^acme/.*-svc$"], [], "a-svc", "acme/a-svc", True, id="regex-with-slash-on-full-name"),
+        pytest.param([], [], "api", "acme/api", False, id="empty-include-keeps-nothing"),
+        pytest.param(["a?i"], [], "api", None, True, id="question-mark"),
+        pytest.param(["acme/*"], [], "api", None, False, id="full-name-pattern-without-full-name"),
+    ],
+)
+def test_name_filter(include: list[str], exclude: list[str], name: str, full_name: str | None, kept: bool) -> None:
+    assert NameFilter.of(include, exclude).matches(name, full_name) is kept
+
+
+def test_invalid_regex_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        compile_pattern("re:([")
+
+
+def _repo(**overrides: object) -> RepoTraits:
+    values: dict[str, object] = {
+        "name": "api",
+        "full_name": "acme/api",
+        "archived": False,
+        "fork": False,
+        "visibility": "public",
+        "topics": ("service",),
+    }
+    values.update(overrides)
+    return RepoTraits(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("filter_kwargs", "repo", "kept"),
+    [
+        pytest.param({}, _repo(), True, id="defaults-keep-plain-repo"),
+        pytest.param({}, _repo(archived=True), False, id="archived-dropped-by-default"),
+        pytest.param({"archived": True}, _repo(archived=True), True, id="archived-kept-when-asked"),
+        pytest.param({"forks": False}, _repo(fork=True), False, id="forks-dropped-when-asked"),
+        pytest.param({}, _repo(fork=True), True, id="forks-kept-by-default"),
+        pytest.param({"visibility": frozenset({"public"})}, _repo(visibility="private"), False, id="visibility"),
+        pytest.param({"visibility": frozenset({"internal"})}, _repo(visibility="INTERNAL"), True, id="vis-case"),
+        pytest.param({"topics_include": frozenset({"library"})}, _repo(), False, id="topic-include-miss"),
+        pytest.param({"topics_include": frozenset({"service"})}, _repo(), True, id="topic-include-hit"),
+        pytest.param({"topics_exclude": frozenset({"service"})}, _repo(), False, id="topic-exclude"),
+        pytest.param(
+            {"topics_include": frozenset({"service"}), "topics_exclude": frozenset({"deprecated"})},
+            _repo(topics=("service", "Deprecated")),
+            False,
+            id="topic-exclude-wins-case-insensitive",
+        ),
+    ],
+)
+def test_repo_filter(filter_kwargs: dict[str, object], repo: RepoTraits, kept: bool) -> None:
+    repo_filter = RepoFilter(names=NameFilter.of(), **filter_kwargs)  # type: ignore[arg-type]
+    assert repo_filter.matches(repo) is kept

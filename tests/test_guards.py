@@ -1,0 +1,87 @@
+"""Guards: deletion limit, empty-list refusal, upsert-only, keeping the entries of failed sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncer import guards, plan
+from syncer.config import DeletionLimit, parse_deletion_limit
+from syncer.errors import GuardRefused
+from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Scope
+
+GH = Integration.GITHUB
+
+
+def repos(n: int, org: str = "acme") -> list[GithubRepo]:
+    return [GithubRepo("github.com", org, f"r{i:03}") for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "allowed"),
+    [(5, 100, 5), ("10%", 100, 10), ("10%", 9, 0), ("50%", 3, 1), ("0", 10, 0), ("100%", 7, 7)],
+)
+def test_deletion_limit(text: object, size: int, allowed: int) -> None:
+    assert parse_deletion_limit(text).allowed(size) == allowed
+
+
+@pytest.mark.parametrize("bad", ["ten", "-1", -1, "150%", True, "10 %%"])
+def test_bad_deletion_limit(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_deletion_limit(bad)
+
+
+def test_within_limit_passes() -> None:
+    current = repos(20)
+    guards.check(plan.compute(GH, current, current[:-2]), 20, DeletionLimit(count=2))
+
+
+def test_over_limit_refused_and_names_what_would_go() -> None:
+    current = repos(20)
+    with pytest.raises(GuardRefused, match=r"refusing to remove 3 of 20.*r017"):
+        guards.check(plan.compute(GH, current, current[:-3]), 20, DeletionLimit(count=2))
+
+
+def test_allow_deletions_extends_the_limit() -> None:
+    current = repos(20)
+    guards.check(plan.compute(GH, current, current[:-3]), 20, DeletionLimit(count=2), allow_deletions=1)
+
+
+def test_emptying_a_list_is_refused_even_at_100_percent() -> None:
+    current = repos(3)
+    with pytest.raises(GuardRefused, match="refusing to empty"):
+        guards.check(plan.compute(GH, current, []), 3, DeletionLimit(percent=100))
+
+
+def test_emptying_allowed_when_allow_deletions_covers_it() -> None:
+    current = repos(3)
+    guards.check(plan.compute(GH, current, []), 3, DeletionLimit(percent=100), allow_deletions=3)
+    with pytest.raises(GuardRefused):
+        guards.check(plan.compute(GH, current, []), 3, DeletionLimit(percent=100), allow_deletions=2)
+
+
+def test_upsert_only_keeps_everything_current() -> None:
+    current = repos(5)
+    kept = guards.protect(current, current[:2], [], upsert_only=True)
+    assert plan.compute(GH, current, kept).removed == ()
+
+
+def test_failed_scope_keeps_its_own_entries_only() -> None:
+    current = repos(3, "acme") + repos(2, "broken")
+    discoveries = [
+        Discovery(Scope("github.com/acme", ("github.com", "acme")), entries=tuple(repos(2, "acme"))),
+        Discovery(Scope("github.com/broken", ("github.com", "broken")), error="500"),
+    ]
+    wanted = guards.protect(current, repos(2, "acme"), discoveries, upsert_only=False)
+    result = plan.compute(GH, current, wanted)
+    assert [e.repo_name for e in result.removed] == ["r002"]
+    assert {e.github_org_name for e in result.unchanged} == {"acme", "broken"}
+
+
+def test_failed_scope_of_unknown_identity_keeps_everything_not_produced() -> None:
+    current = [PagerDutyAccount(True, "acme"), PagerDutyAccount(True, "gone"), PagerDutyAccount(True, "other")]
+    discoveries = [
+        Discovery(Scope("pagerduty:acme", ("acme",)), entries=(PagerDutyAccount(True, "acme"),)),
+        Discovery(Scope("pagerduty token #2", None), error="401"),
+    ]
+    wanted = guards.protect(current, [PagerDutyAccount(True, "acme")], discoveries, upsert_only=False)
+    assert plan.compute(Integration.PAGERDUTY, current, wanted).removed == ()
