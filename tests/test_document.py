@@ -30,7 +30,7 @@ def test_parse_and_render_keep_unmanaged_fields_and_other_keys() -> None:
         }
     )
     current = document.parse_response(Integration.GITHUB, body)
-    assert [s.entry for s in current.entries][0] == GithubRepo("github.com", "Acme", "API")
+    assert current.entries[0].entry == GithubRepo("github.com", "Acme", "API")
     config = document.render(
         current, [GithubRepo("github.com", "acme", "api"), GithubRepo("github.com", "acme", "new")]
     )
@@ -77,5 +77,5 @@ def test_shapes_not_understood_fail(integration: Integration, config: JSON) -> N
 
 
 def test_answer_without_data_fails() -> None:
-    with pytest.raises(ShapeError, match="data.attributes.config"):
+    with pytest.raises(ShapeError, match=r"data\.attributes\.config"):
         document.parse_response(Integration.GITHUB, {"errors": []})
