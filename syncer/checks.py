@@ -39,5 +39,5 @@ def online(config: Config) -> list[str]:
             try:
                 source.check()
             except SyncerError as exc:
-                problems.append(f"{integration} {source.scope.label}: {exc}")
+                problems.append(f"{integration}: {exc}")
     return problems

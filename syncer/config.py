@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from syncer import filters, schedule
@@ -167,8 +169,10 @@ class GithubApp(Strict):
     @field_validator("private_key")
     @classmethod
     def _pem(cls, value: SecretStr) -> SecretStr:
-        if "PRIVATE KEY-----" not in value.get_secret_value():
-            raise ValueError("must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+        try:
+            serialization.load_pem_private_key(value.get_secret_value().encode(), password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise ValueError("must be an unencrypted PEM private key (-----BEGIN ... PRIVATE KEY-----)") from None
         return value
 
 

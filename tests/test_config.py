@@ -6,13 +6,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from syncer import configfile
 from syncer.config import DeletionLimit
 from syncer.errors import ConfigError
 from syncer.model import Integration
 
-PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n"
+PEM = (
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    .decode()
+)
 ENV = {"DD_API_KEY": "dd-api-secret", "DD_APP_KEY": "dd-app-secret", "GITHUB_TOKEN": "ghp_topsecret"}
 
 
@@ -134,6 +140,11 @@ def test_unreadable_secret_file() -> None:
             {"github": {"sources": [{"app": {"app_id": 1, "private_key": "nope"}}]}},
             "github.sources[0].app.private_key",
             id="app-key-must-be-pem",
+        ),
+        pytest.param(
+            {"github": {"sources": [{"app": {"app_id": 1, "private_key": "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n"}}]}},
+            "unencrypted PEM private key",
+            id="app-key-must-parse",
         ),
         pytest.param({"pagerduty": {"sources": [{"token": ""}]}}, "pagerduty.sources[0].token", id="empty-secret"),
         pytest.param({"github": {"extra": [{"hostname": "github.com"}]}}, "github.extra[0].repo_name", id="extra"),

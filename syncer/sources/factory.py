@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 
-from syncer.config import Config, GithubSection
+from syncer.config import Config, GithubSection, JiraSection, PagerDutySection
+from syncer.filters import NameFilter
 from syncer.model import Entry, Integration
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Source
 from syncer.sources.github import GithubRepos
+from syncer.sources.jira import JiraProjects
+from syncer.sources.pagerduty import PagerDutyAccounts
 
 
 def sources(integration: Integration, config: Config, policy: RetryPolicy, sleep: Sleep = time.sleep) -> list[Source]:
@@ -17,6 +20,11 @@ def sources(integration: Integration, config: Config, policy: RetryPolicy, sleep
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):
         return [GithubRepos(s, concurrency, policy, sleep) for s in section.sources]
+    if isinstance(section, JiraSection):
+        return [JiraProjects(s, policy, sleep) for s in section.sources]
+    if isinstance(section, PagerDutySection):
+        names = NameFilter.of(section.include, section.exclude)
+        return [PagerDutyAccounts(s, index, names, policy, sleep) for index, s in enumerate(section.sources)]
     return []
 
 

@@ -1,0 +1,74 @@
+"""PagerDuty source: the account (subdomain) behind one API token, configured or read from the token."""
+
+from __future__ import annotations
+
+import time
+
+from syncer.config import PagerDutySource
+from syncer.errors import PermanentError, SourceError
+from syncer.filters import NameFilter
+from syncer.model import Discovery, PagerDutyAccount, Scope
+from syncer.retry import RetryPolicy, Sleep
+from syncer.sources.pagerduty_client import PagerDutyClient
+
+
+class PagerDutyAccounts:
+    """The one account of one PagerDuty token for syncer's pagerduty integration."""
+
+    def __init__(
+        self,
+        source: PagerDutySource,
+        index: int = 0,
+        names: NameFilter | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self._source = source
+        self._index = index
+        self._names = names or NameFilter.of()
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"PagerDutyAccounts({self._label!r}, api_url={self._source.api_url!r})"
+
+    @property
+    def _label(self) -> str:
+        """How the token is named while its account is unknown: its position in `pagerduty.sources`, from 1."""
+        return f"pagerduty token #{self._index + 1}"
+
+    @property
+    def scope(self) -> Scope:
+        """The configured subdomain; unknown (owns=None) when it has to be read from the token."""
+        if self._source.subdomain is not None:
+            return _account_scope(self._source.subdomain)
+        return Scope(label=self._label, owns=None)
+
+    def discover(self) -> list[Discovery]:
+        """One Discovery: the account (or none when include/exclude leave it out), or the error that hid it."""
+        subdomain = self._source.subdomain
+        if subdomain is None:
+            try:
+                with self._client() as client:
+                    subdomain = client.subdomain()
+            except SourceError as exc:
+                return [Discovery(self.scope, error=str(exc))]
+        scope = _account_scope(subdomain)
+        if not self._names.matches(subdomain):
+            return [Discovery(scope, seen=1)]
+        return [Discovery(scope, entries=(PagerDutyAccount(self._source.enabled, subdomain),), seen=1)]
+
+    def check(self) -> None:
+        """Reach /users?limit=1 with the token; a configured subdomain must be the token's own account."""
+        with self._client() as client:
+            found = client.subdomain()
+        wanted = self._source.subdomain
+        if wanted is not None and wanted.casefold() != found.casefold():
+            raise PermanentError(f"{self._label}: the token belongs to {found!r}, not to the configured {wanted!r}")
+
+    def _client(self) -> PagerDutyClient:
+        return PagerDutyClient(self._source, self._label, self._policy, self._sleep)
+
+
+def _account_scope(subdomain: str) -> Scope:
+    return Scope(label=f"pagerduty:{subdomain}", owns=(subdomain.casefold(),))

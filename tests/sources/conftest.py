@@ -1,0 +1,99 @@
+"""Fixtures of the source tests: the simulator's fake APIs on loopback, a fast retry policy, recorded sleeps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from syncer.retry import RetryPolicy
+from syncer.simulator.github import FakeGitHub
+from syncer.simulator.jira import FakeJira
+from syncer.simulator.pagerduty import FakePagerDuty
+from syncer.simulator.server import FakeServer
+
+FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05, max_wait=0.5)
+
+
+class Sleeps(list[float]):
+    """A Sleep that records each wait instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def settle(fake: FakeServer, answered: int, within: float = 5.0) -> None:
+    """Wait until the fake has answered this many requests (a request the client gave up on answers late)."""
+    deadline = time.monotonic() + within
+    while fake.count() < answered and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert fake.count() == answered
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    """Every wait a source asked for, in order."""
+    return Sleeps()
+
+
+@pytest.fixture(scope="module")
+def _jira_cloud() -> Iterator[FakeJira]:
+    fake = FakeJira("acme.atlassian.net")
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def jira_cloud(_jira_cloud: FakeJira) -> FakeJira:
+    """A fresh Jira Cloud site (120 projects, pages capped at 50)."""
+    _jira_cloud.reset()
+    _jira_cloud.max_results_cap = 50
+    return _jira_cloud
+
+
+@pytest.fixture(scope="module")
+def _jira_dc() -> Iterator[FakeJira]:
+    fake = FakeJira("jira.acme.internal", deployment="Server")
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def jira_dc(_jira_dc: FakeJira) -> FakeJira:
+    """A fresh Jira Data Center site (no project/search)."""
+    _jira_dc.reset()
+    return _jira_dc
+
+
+@pytest.fixture(scope="module")
+def _pagerduty() -> Iterator[FakePagerDuty]:
+    fake = FakePagerDuty()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def pagerduty_api(_pagerduty: FakePagerDuty) -> FakePagerDuty:
+    """A fresh PagerDuty API with two accounts: acme (account-level token) and acme-eu (user-level token)."""
+    _pagerduty.reset()
+    return _pagerduty
+
+
+@pytest.fixture(scope="module")
+def _github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def github_api(_github: FakeGitHub) -> Iterator[FakeGitHub]:
+    """A fresh github.com with an app installed on acme and acme-labs (and suspended on acme-old)."""
+    _github.reset()
+    yield _github
+    _github.token_ttl = 3600.0
