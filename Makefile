@@ -17,7 +17,7 @@ install: $(STAMP) ## create the virtualenv and install syncer with its dev tools
 demo: $(STAMP) ## run syncer demo on the built-in simulator
 	$(BIN)/syncer demo
 
-test: $(STAMP) ## run the whole test suite
+test: $(STAMP) deploy-tools ## run the whole test suite (fetches helm/kubectl for the manifest tests)
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff lint + format check, import-linter layers
@@ -36,4 +36,4 @@ bench: $(STAMP) ## the performance benchmark of SPEC §8 (not part of the test r
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
 
--include Makefile.deploy
+include Makefile.deploy

@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `syncer` console script; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logsetup.setup(args.log_format, args.log_level)
+    quiet = args.command in ("demo", "simulate")
+    logsetup.setup(args.log_format, args.log_level or ("WARNING" if quiet else "INFO"))
     try:
         code: int = args.handler(args)
     except ConfigError as exc:
@@ -36,14 +37,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """The global options; subcommands repeat them without defaults, so a value given before them is kept."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", help=f"configuration file (default: $SYNCER_CONFIG, else {DEFAULT_CONFIG})")
-    common.add_argument("--log-format", choices=("text", "json"), help="default: text on a TTY, JSON otherwise")
-    common.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    unset: object = None if defaults else argparse.SUPPRESS
+    common.add_argument(
+        "--config", default=unset, help=f"configuration file (default: $SYNCER_CONFIG, else {DEFAULT_CONFIG})"
+    )
+    common.add_argument(
+        "--log-format", default=unset, choices=("text", "json"), help="default: text on a TTY, JSON otherwise"
+    )
+    common.add_argument(
+        "--log-level",
+        default=unset,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="default: INFO (demo and simulate: WARNING)",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(defaults=False)
     parser = argparse.ArgumentParser(
         prog="syncer",
-        parents=[common],
+        parents=[_common(defaults=True)],
         description="Keep Datadog IDP entity-integration lists in step with GitHub, Jira and PagerDuty.",
     )
     parser.add_argument("--version", action="version", version=f"syncer {__version__}")

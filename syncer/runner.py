@@ -17,6 +17,7 @@ from syncer.retry import RetryPolicy, Sleep
 from syncer.sources import factory
 
 log = logging.getLogger("syncer")
+DEFAULT_POLICY = RetryPolicy()
 
 
 def job(
@@ -32,7 +33,7 @@ def job(
     return Job(
         integration=integration,
         settings=config.effective(integration),
-        sources=factory.sources(integration, config, policy or RetryPolicy(), sleep),
+        sources=factory.sources(integration, config, policy or DEFAULT_POLICY, sleep),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,
@@ -53,7 +54,7 @@ def run(
     jobs = [
         job(config, i, dry_run=dry_run, allow_deletions=allow_deletions, policy=policy, sleep=sleep) for i in selected
     ]
-    with DatadogClient(config.datadog, retry=policy, sleep=sleep) as datadog:
+    with DatadogClient(config.datadog, retry=policy or DEFAULT_POLICY, sleep=sleep) as datadog:
         if not jobs:
             return RunReport(())
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:

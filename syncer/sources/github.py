@@ -229,8 +229,12 @@ def translate(exc: Exception, where: str) -> SourceError:
 
 
 def _reason(exc: Exception) -> str:
-    reason = str(exc)
-    return re.sub(r"\(Caused by .*", "", reason).strip()[:300]
+    """The root cause of a requests failure (e.g. "too many 500 error responses"), without the URL."""
+    cause: object = exc.args[0] if exc.args else exc
+    cause = getattr(cause, "reason", None) or cause
+    text = str(cause)
+    text = re.sub(r"HTTP(S)?ConnectionPool\([^)]*\): ", "", text)
+    return re.sub(r"\(Caused by .*", "", text).strip()[:300]
 
 
 def _page(data: object, headers: dict[str, str], where: str) -> Page:
