@@ -11,9 +11,7 @@ from collections.abc import Callable
 class RateWindow:
     """A budget of `limit` requests per `period` seconds, refilled at the end of each window."""
 
-    def __init__(
-        self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.period = period
         self._clock = clock

@@ -19,27 +19,31 @@ PAGERDUTY_EU_TOKEN = "pd-acme-eu-user-token-sim"
 DATADOG_API_KEY = "dd-sim-api-key"
 DATADOG_APP_KEY = "dd-sim-app-key"
 
-_DOMAINS = (
-    "billing", "checkout", "payments", "identity", "auth", "search", "catalog", "inventory", "orders",
-    "shipping", "pricing", "ledger", "notifications", "email", "sms", "profile", "accounts", "onboarding",
-    "reporting", "analytics", "metrics", "logging", "tracing", "alerting", "gateway", "edge", "cdn",
-    "storage", "media", "images", "video", "chat", "support", "helpdesk", "crm", "marketing", "ads",
-    "recommendations", "ranking", "feeds", "social", "reviews", "loyalty", "rewards", "coupons", "tax",
-    "fraud", "risk", "compliance", "audit", "kyc", "vault", "secrets", "config", "feature-flags",
-    "scheduler", "workflow", "etl", "warehouse", "ml",
+
+def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
+    return tuple(word.strip() for word in text.split(sep))
+
+
+_DOMAINS = _words(
+    "billing checkout payments identity auth search catalog inventory orders shipping pricing ledger "
+    "notifications email sms profile accounts onboarding reporting analytics metrics logging tracing "
+    "alerting gateway edge cdn storage media images video chat support helpdesk crm marketing ads "
+    "recommendations ranking feeds social reviews loyalty rewards coupons tax fraud risk compliance audit"
+    " kyc vault secrets config feature-flags scheduler workflow etl warehouse ml"
 )
-_KINDS = (
-    "api", "service", "worker", "web", "frontend", "backend", "cli", "sdk", "client", "lib", "proxy",
-    "jobs", "cron", "consumer", "producer", "etl", "dashboard", "docs", "infra", "terraform", "helm",
-    "operator", "exporter", "mobile", "admin",
+_KINDS = _words(
+    "api service worker web frontend backend cli sdk client lib proxy jobs cron consumer producer etl "
+    "dashboard docs infra terraform helm operator exporter mobile admin"
 )
 _LANGUAGES = ("Python", "Go", "TypeScript", "Java", "Kotlin", "Ruby", "Rust", "JavaScript", "HCL", "Shell", None)
-_TOPICS = ("service", "library", "team-x", "team-payments", "team-platform", "team-growth", "internal-tool",
-           "python", "golang", "kubernetes", "terraform", "frontend", "backend", "pci")
+_TOPICS = _words(
+    "service library team-x team-payments team-platform team-growth internal-tool python golang "
+    "kubernetes terraform frontend backend pci"
+)
 
 
 def repo_names(rng: random.Random, count: int) -> list[str]:
-    """`count` distinct, realistic repo names such as `billing-api` or `terraform-aws-network`."""
+    """`count` distinct, realistic repo names such as `billing-api` or `ledger-worker`."""
     combos = [f"{d}-{k}" for d in _DOMAINS for k in _KINDS]
     if count <= len(combos):
         return rng.sample(combos, count)
@@ -62,7 +66,7 @@ def repo_traits(rng: random.Random, name: str, *, internal_share: float) -> dict
     topics = sorted(set(rng.sample(_TOPICS, rng.randrange(0, 4))))
     if archived and rng.random() < 0.6:
         topics = sorted({*topics, "deprecated"})
-    domain = name.split("-")[0]
+    domain = name.split("-", maxsplit=1)[0]
     description = None if rng.random() < 0.15 else f"{domain.capitalize()} {name.split('-', 1)[-1]} for Acme"
     return {
         "visibility": visibility,
@@ -98,13 +102,12 @@ def github_layout(hostname: str, scale: str) -> dict[str, int]:
     return {"acme": 250, "acme-labs": 40}
 
 
-_PROJECT_WORDS = (
-    "Payments", "Checkout", "Billing", "Identity", "Search", "Catalog", "Inventory", "Orders", "Shipping",
-    "Pricing", "Ledger", "Notifications", "Mobile", "Web", "Platform", "Infrastructure", "Security",
-    "Compliance", "Data", "Analytics", "Reporting", "Growth", "Marketing", "Support", "Helpdesk", "Legal",
-    "Finance", "People", "Recruiting", "Design", "Research", "Docs", "Onboarding", "Fraud", "Risk", "Loyalty",
-    "Partners", "Integrations", "Gateway", "Edge", "Storage", "Media", "Video", "Chat", "Accounts", "Tax",
-    "Vault", "Observability", "Release", "QA",
+_PROJECT_WORDS = _words(
+    "Payments Checkout Billing Identity Search Catalog Inventory Orders Shipping Pricing Ledger "
+    "Notifications Mobile Web Platform Infrastructure Security Compliance Data Analytics Reporting Growth"
+    " Marketing Support Helpdesk Legal Finance People Recruiting Design Research Docs Onboarding Fraud "
+    "Risk Loyalty Partners Integrations Gateway Edge Storage Media Video Chat Accounts Tax Vault "
+    "Observability Release QA"
 )
 _PROJECT_SUFFIXES = ("", " Platform", " Team", " Service Desk", " Ops", " Roadmap", " Core", " Apps")
 
@@ -131,10 +134,10 @@ def jira_projects(rng: random.Random, count: int, *, deleted: int) -> list[dict[
         key = _project_key(name, taken)
         taken.add(key)
         kind = rng.random()
-        project_type = "service_desk" if "Service Desk" in name or kind < 0.12 else (
-            "business" if kind < 0.27 else "software"
+        project_type = (
+            "service_desk" if "Service Desk" in name or kind < 0.12 else ("business" if kind < 0.27 else "software")
         )
-        status = "deleted" if index >= count else ("archived" if rng.random() < 0.1 else "live")
+        status = "deleted" if index >= count else ("archived" if index % 9 == 4 else "live")
         changed = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(0, 900))
         projects.append(
             {
@@ -153,13 +156,19 @@ def jira_projects(rng: random.Random, count: int, *, deleted: int) -> list[dict[
     return projects
 
 
-_FIRST = ("Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "John", "Radia",
-          "Tim", "Katherine", "Edsger", "Hedy", "Niklaus", "Sophie", "Guido", "Anita", "Leslie")
-_LAST = ("Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie", "Allen",
-         "Backus", "Perlman", "Berners-Lee", "Johnson", "Dijkstra", "Lamarr", "Wirth", "Wilson", "van Rossum",
-         "Borg", "Lamport")
-_ZONES = ("America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Europe/Paris",
-          "Asia/Tokyo", "Australia/Sydney", "America/Lima")
+_FIRST = _words(
+    "Ada Grace Alan Linus Margaret Ken Barbara Dennis Frances John Radia Tim Katherine Edsger Hedy "
+    "Niklaus Sophie Guido Anita Leslie"
+)
+_LAST = _words(
+    "Lovelace,Hopper,Turing,Torvalds,Hamilton,Thompson,Liskov,Ritchie,Allen,Backus,Perlman,Berners-Lee,"
+    "Johnson,Dijkstra,Lamarr,Wirth,Wilson,van Rossum,Borg,Lamport",
+    ",",
+)
+_ZONES = _words(
+    "America/New_York America/Los_Angeles Europe/London Europe/Berlin Europe/Paris Asia/Tokyo "
+    "Australia/Sydney America/Lima"
+)
 _ROLES = ("admin", "user", "user", "user", "limited_user", "observer", "owner")
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 

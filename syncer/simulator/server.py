@@ -29,8 +29,13 @@ class ServedRequest(NamedTuple):
 
     method: str
     path: str
-    query: str
+    query_string: str
     status: int
+
+    @property
+    def query(self) -> str:
+        """Alias of `query_string`."""
+        return self.query_string
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -40,12 +45,22 @@ class _ThreadedServer(uvicorn.Server):
         super().__init__(config)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stop_event: asyncio.Event | None = None
+        self.failure: BaseException | None = None
+
+    def serve_forever(self, sock: socket.socket) -> None:
+        """Run until `should_exit`; a startup failure is kept in `failure` instead of exiting the thread."""
+        try:
+            self.run(sockets=[sock])
+        except BaseException as exc:  # uvicorn reports startup errors with SystemExit
+            self.failure = exc
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
+        """Leave signal handling to the host process (the server runs in a worker thread)."""
         yield
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Remember the event loop and create the stop event before accepting connections."""
         self.loop = asyncio.get_running_loop()
         self.stop_event = asyncio.Event()
         await super().startup(sockets=sockets)
@@ -55,6 +70,7 @@ class FakeServer:
     """Base of every fake API: real HTTP on 127.0.0.1, faults, latency and a log of served requests."""
 
     name: ClassVar[str] = "fake"
+    rate_limit_api: ClassVar[str] = ""
     media_type: ClassVar[str] = "application/json"
     timeout_seconds: float = 30.0
 
@@ -69,6 +85,7 @@ class FakeServer:
         self._requests_lock = threading.Lock()
         self._server: _ThreadedServer | None = None
         self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
         self._port: int | None = None
         self._app = Starlette(
             routes=self.routes(),
@@ -119,10 +136,15 @@ class FakeServer:
         """Start serving in a background thread; returns once the socket accepts connections."""
         if self.running:
             return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self._requested_port))
+        except OSError as exc:
+            sock.close()
+            raise RuntimeError(f"{self.name} fake could not start on 127.0.0.1:{self._requested_port}: {exc}") from exc
         config = uvicorn.Config(
             self,
-            host="127.0.0.1",
-            port=self._requested_port,
             log_level="warning",
             lifespan="off",
             ws="none",
@@ -132,26 +154,53 @@ class FakeServer:
             backlog=2048,
         )
         server = _ThreadedServer(config)
-        thread = threading.Thread(target=server.run, name=f"simulator-{self.name}", daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(sock,), name=f"simulator-{self.name}", daemon=True)
         thread.start()
         while not server.started:
             if not thread.is_alive():
-                raise RuntimeError(f"{self.name} fake could not start on 127.0.0.1:{self._requested_port}")
+                sock.close()
+                raise RuntimeError(f"{self.name} fake could not start: {server.failure!r}")
             time.sleep(0.002)
-        self._server, self._thread = server, thread
-        self._port = server.servers[0].sockets[0].getsockname()[1]
+        self._server, self._thread, self._socket = server, thread, sock
+        self._port = sock.getsockname()[1]
 
     def stop(self) -> None:
         """Stop serving (held requests are released) and wait for the thread to end."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
+        self.request_stop()
+        self.wait_stopped()
+
+    def request_stop(self) -> None:
+        """Ask the server to stop without waiting (see `wait_stopped`)."""
+        server = self._server
+        if server is None:
             return
         server.should_exit = True
         if server.loop is not None and server.stop_event is not None:
             with contextlib.suppress(RuntimeError):
                 server.loop.call_soon_threadsafe(server.stop_event.set)
-        thread.join(timeout=10)
-        self._server = self._thread = None
+
+    def wait_stopped(self) -> None:
+        """Wait for a stopping server's thread to end and release its socket."""
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def rate_limited(
+        self,
+        *,
+        method: str | None = None,
+        path: str = "",
+        times: int | None = 1,
+        retry_after: float = 1.0,
+        status: int | None = None,
+        secondary: bool = False,
+    ) -> Fault:
+        """Add (and return) a fault answering with this API's realistic rate-limit response."""
+        api = f"{self.rate_limit_api}-secondary" if secondary else self.rate_limit_api
+        fault = Fault.rate_limited(api, method=method, path=path, times=times, retry_after=retry_after, status=status)
+        return self.faults.add(fault)
 
     def reset(self) -> None:
         """Reseed the data; clear faults, counters and runtime latency."""
@@ -219,6 +268,7 @@ class FakeServer:
         recorded = False
 
         async def send_with_headers(message: Message) -> None:
+            """Add the API's common headers and record the request when its answer starts."""
             nonlocal recorded
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -276,6 +326,7 @@ class FakeServer:
         captured: dict[str, Any] = {"headers": [], "body": b""}
 
         async def capture(message: Message) -> None:
+            """Keep the real answer's headers and body instead of sending them."""
             if message["type"] == "http.response.start":
                 captured["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":

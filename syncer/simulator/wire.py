@@ -9,10 +9,12 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 
 def dumps(data: Any) -> bytes:
     """Compact JSON encoding, as the real APIs send it."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
 
 
 def json_response(
@@ -79,6 +81,7 @@ def github_link_header(url: str, items: list[tuple[str, str]], page: int, last: 
     links: list[str] = []
 
     def rel(name: str, number: int) -> None:
+        """Add one link relation."""
         links.append(f'<{with_params(url, items, page=number)}>; rel="{name}"')
 
     if page > 1:

@@ -1,0 +1,23 @@
+"""Fake GitHub, GHES, Jira, PagerDuty and Datadog APIs over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from syncer.simulator.datadog import FakeDatadog
+from syncer.simulator.facade import Simulator
+from syncer.simulator.faults import Fault, FaultInjector
+from syncer.simulator.github import FakeGitHub
+from syncer.simulator.jira import FakeJira
+from syncer.simulator.pagerduty import FakePagerDuty
+from syncer.simulator.server import FakeServer, ServedRequest
+
+__all__ = [
+    "FakeDatadog",
+    "FakeGitHub",
+    "FakeJira",
+    "FakePagerDuty",
+    "FakeServer",
+    "Fault",
+    "FaultInjector",
+    "ServedRequest",
+    "Simulator",
+]

@@ -1,0 +1,322 @@
+"""Fake GitHub REST API (github.com, or GitHub Enterprise Server under /api/v3)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import time
+import zlib
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from syncer.simulator import seed
+from syncer.simulator.github_apps import APP_ID, AppEndpoints, Installation, InstallationToken, app_keypair
+from syncer.simulator.github_auth import ANONYMOUS, AuthFailure, Principal, authenticate, rate_limited_message
+from syncer.simulator.github_model import GITHUB_DOC, organization, private_user, rate_limit_json
+from syncer.simulator.github_repos import REPO_TYPES, RepoRenderer, render_repo, repo_record, select_repos
+from syncer.simulator.ratelimit import RateWindow
+from syncer.simulator.server import FakeServer
+from syncer.simulator.wire import github_link_header, json_response, query_int, query_items, request_origin
+
+LIST_REPOS_DOC = "https://docs.github.com/rest/repos/repos#list-organization-repositories"
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeGitHub(FakeServer):
+    """GitHub's REST API for one host: org repos, orgs, the authenticated user, rate limits and apps."""
+
+    name = "github"
+    rate_limit_api = "github"
+    media_type = "application/json; charset=utf-8"
+
+    def __init__(
+        self, hostname: str = "github.com", *, port: int = 0, scale: str = "small", latency: float = 0.0, seed: int = 0
+    ) -> None:
+        self.enterprise = hostname != "github.com"
+        self.scale, self.seed_value = scale, seed
+        self.web = f"https://{hostname}"
+        self.rate_limit = 5000
+        self.anonymous_rate_limit = 60
+        self.token_ttl = 3600.0
+        self.anonymous_access = not self.enterprise
+        self.user_login, self.user_id = "acme-bot", 9000001
+        self.app_id = APP_ID
+        self.tokens: set[str] = set()
+        self.orgs: dict[str, list[dict[str, Any]]] = {}
+        self.org_ids: dict[str, int] = {}
+        self.apps: dict[int, str] = {}
+        self.installations: dict[int, Installation] = {}
+        self.installation_tokens: dict[str, InstallationToken] = {}
+        self._windows: dict[str, RateWindow] = {}
+        self._request_ids = itertools.count(0x1000)
+        self._next_repo_id = 0
+        super().__init__(hostname, port=port, prefix="/api/v3" if self.enterprise else "", latency=latency)
+        self.reseed()
+
+    # -- data -------------------------------------------------------------------------------------
+
+    @property
+    def app_private_key(self) -> str:
+        """PEM private key of the simulated GitHub App (sign JWTs with it)."""
+        return app_keypair()[0]
+
+    @property
+    def token(self) -> str:
+        """The personal access token accepted out of the box."""
+        return seed.GHES_TOKEN if self.enterprise else seed.GITHUB_TOKEN
+
+    def reseed(self) -> None:
+        """Restore seeded orgs, repos, tokens, apps, installations, limits and fresh rate-limit windows."""
+        self.rate_limit, self.anonymous_rate_limit, self.token_ttl = 5000, 60, 3600.0
+        self.anonymous_access = not self.enterprise
+        self.tokens.clear()
+        self.tokens.add(self.token)
+        self.orgs.clear()
+        self.org_ids.clear()
+        self._next_repo_id = 410_000_000 if self.enterprise else 510_000_000
+        for org, count in seed.github_layout(self.hostname, self.scale).items():
+            rng = random.Random(f"{self.seed_value}:{self.hostname}:{org}")
+            share = 0.3 if self.enterprise else (0.08 if org == "acme" else 0.0)
+            self.orgs[org] = [
+                repo_record(self._new_repo_id(rng), name, **seed.repo_traits(rng, name, internal_share=share))
+                for name in seed.repo_names(rng, count)
+            ]
+            self.org_id(org)
+        self.apps.clear()
+        self.apps[APP_ID] = app_keypair()[1]
+        self.installations.clear()
+        if self.enterprise:
+            installs = [Installation(61001, "platform", self.org_id("platform"))]
+        else:
+            installs = [
+                Installation(51001, "acme", self.org_id("acme")),
+                Installation(51002, "acme-labs", self.org_id("acme-labs")),
+                Installation(51003, "acme-old", self.org_id("acme-old"), suspended=True),
+            ]
+        self.installations.update({inst.id: inst for inst in installs})
+        self.installation_tokens.clear()
+        self._windows.clear()
+
+    def _new_repo_id(self, rng: random.Random | None = None) -> int:
+        self._next_repo_id += 1 + (rng.randrange(0, 5000) if rng else 0)
+        return self._next_repo_id
+
+    def org_id(self, login: str) -> int:
+        """The numeric id of an org (stable; assigned on first use for orgs added at run time)."""
+        if login not in self.org_ids:
+            known = {"acme": 81234567, "acme-labs": 81234590, "acme-old": 70011223, "platform": 12}
+            self.org_ids[login] = known.get(login, 90_000_000 + zlib.crc32(login.encode()) % 9_000_000)
+        return self.org_ids[login]
+
+    def add_repo(self, org: str, name: str, **fields: Any) -> dict[str, Any]:
+        """Create a repo (created/updated/pushed now unless given) and return its stored record."""
+        now = _iso(time.time())
+        fields = {"created_at": now, "updated_at": now, "pushed_at": now, **fields}
+        record = repo_record(self._new_repo_id(), name, **fields)
+        self.org_id(org)
+        self.orgs.setdefault(org, []).append(record)
+        return record
+
+    def remove_repo(self, org: str, name: str) -> bool:
+        """Delete a repo by name; False when it did not exist."""
+        repos = self.orgs.get(org, [])
+        for index, record in enumerate(repos):
+            if record["name"] == name:
+                del repos[index]
+                return True
+        return False
+
+    def find_org(self, login: str) -> str | None:
+        """The org key matching `login` case-insensitively, or None."""
+        if login in self.orgs:
+            return login
+        folded = login.casefold()
+        return next((org for org in self.orgs if org.casefold() == folded), None)
+
+    # -- HTTP plumbing ----------------------------------------------------------------------------
+
+    def error(self, status: int, message: str, doc: str = GITHUB_DOC) -> Response:
+        """A GitHub `basic-error` answer."""
+        body = {"message": message, "documentation_url": doc, "status": str(status)}
+        return json_response(body, status, media_type=self.media_type)
+
+    def error_response(self, request: Request, status: int, message: str | None = None) -> Response:
+        """GitHub's `basic-error` body."""
+        default = {401: "Bad credentials", 404: "Not Found", 500: "Server Error"}.get(status)
+        return self.error(status, message or default or HTTPStatus(status).phrase)
+
+    def _window(self, principal: Principal) -> RateWindow:
+        limit = self.anonymous_rate_limit if principal.kind == "anonymous" else self.rate_limit
+        window = self._windows.get(principal.bucket)
+        if window is None:
+            window = self._windows[principal.bucket] = RateWindow(limit, 3600)
+        window.limit = limit
+        return window
+
+    def rate_window(self, token: str | None = None) -> RateWindow:
+        """The primary rate-limit window of a personal access token (None: anonymous)."""
+        principal = ANONYMOUS if token is None else Principal("user", f"token:{token}")
+        return self._window(principal)
+
+    def common_headers(self, request: Request) -> dict[str, str]:
+        """Rate-limit and request-id headers GitHub sends on every answer."""
+        window = getattr(request.state, "window", None) or self._window(ANONYMOUS)
+        ident = next(self._request_ids)
+        return {
+            "x-ratelimit-limit": str(window.limit),
+            "x-ratelimit-remaining": str(window.remaining),
+            "x-ratelimit-reset": str(window.reset_epoch),
+            "x-ratelimit-used": str(window.used),
+            "x-ratelimit-resource": "core",
+            "x-github-request-id": f"{ident:04X}:{ident * 7919 % 0xFFFFFF:06X}:{ident * 104729 % 0xFFFFFFF:07X}",
+            "x-github-api-version-selected": "2022-11-28",
+            "x-github-media-type": "github.v3; format=json",
+            "server": "GitHub.com",
+            "vary": "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding",
+        }
+
+    async def before_request(self, request: Request, path: str) -> Response | None:
+        """Token, installation-token or app-JWT check, then the primary rate limit."""
+        principal = authenticate(
+            request,
+            path,
+            tokens=self.tokens,
+            apps=self.apps,
+            installations=self.installations,
+            installation_tokens=self.installation_tokens,
+            anonymous_access=self.anonymous_access,
+        )
+        if isinstance(principal, AuthFailure):
+            return self.error(principal.status, principal.message)
+        window = self._window(principal)
+        request.state.principal, request.state.window = principal, window
+        if path != "/rate_limit" and not window.consume():
+            request_id = self.common_headers(request)["x-github-request-id"]
+            message = rate_limited_message(principal, request, self.user_id, request_id)
+            return self.error(403, message, "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api")
+        return None
+
+    def api_base(self, request: Request) -> str:
+        """The API base URL as the client addressed this server (with the GHES prefix)."""
+        return request_origin(request) + self.prefix
+
+    @staticmethod
+    def principal(request: Request) -> Principal:
+        """Who the current request authenticated as."""
+        principal: Principal = request.state.principal
+        return principal
+
+    def _member(self, principal: Principal, org: str) -> bool:
+        return principal.kind == "user" or (principal.kind == "installation" and principal.org == org)
+
+    # -- routes -----------------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """GitHub REST routes served by the fake."""
+        return [
+            Route("/orgs/{org}/repos", self._org_repos, methods=["GET"]),
+            Route("/organizations/{org_id:int}/repos", self._org_repos, methods=["GET"]),
+            Route("/orgs/{org}", self._org, methods=["GET"]),
+            Route("/organizations/{org_id:int}", self._org, methods=["GET"]),
+            Route("/repos/{owner}/{repo}", self._repo, methods=["GET"]),
+            Route("/user", self._user, methods=["GET"]),
+            Route("/rate_limit", self._rate_limit, methods=["GET"]),
+            *AppEndpoints(self).routes(),
+        ]
+
+    def _org_from_path(self, request: Request) -> str | None:
+        if "org_id" in request.path_params:
+            wanted = request.path_params["org_id"]
+            return next((org for org in self.orgs if self.org_ids.get(org) == wanted), None)
+        return self.find_org(request.path_params["org"])
+
+    def _visible(self, request: Request, org: str) -> list[dict[str, Any]]:
+        repos = self.orgs[org]
+        if self._member(self.principal(request), org):
+            return list(repos)
+        return [r for r in repos if r.get("visibility", "public") == "public"]
+
+    def paginate(self, request: Request, items: list[Any], link_path: str) -> tuple[list[Any], dict[str, str]]:
+        """The requested page of `items` and its `Link` header (`per_page` 30 by default, 100 at most)."""
+        per_page = query_int(request, "per_page", 30)
+        per_page = 30 if per_page < 1 else min(per_page, 100)
+        page = max(1, query_int(request, "page", 1))
+        last = max(1, math.ceil(len(items) / per_page))
+        link = github_link_header(self.api_base(request) + link_path, query_items(request), page, last)
+        return items[(page - 1) * per_page : page * per_page], ({"link": link} if link else {})
+
+    def render_repos(self, request: Request, org: str, records: list[dict[str, Any]]) -> bytes:
+        """Repo records as a JSON array, as this request sees them (`permissions` only for members)."""
+        member = self._member(self.principal(request), org)
+        renderer = RepoRenderer(org, self.org_id(org), self.api_base(request), self.web, permissions=member)
+        return renderer.encode_list(records)
+
+    def answer(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        """Already-encoded JSON with GitHub's content type."""
+        response = Response(body, status_code=status, headers=headers)
+        response.headers["content-type"] = self.media_type
+        return response
+
+    async def _org_repos(self, request: Request) -> Response:
+        org = self._org_from_path(request)
+        if org is None:
+            return self.error(404, "Not Found", LIST_REPOS_DOC)
+        kind = request.query_params.get("type", "all")
+        if kind not in REPO_TYPES:
+            return self.error(422, f"Invalid value for parameter 'type': {kind!r}", LIST_REPOS_DOC)
+        sort = request.query_params.get("sort", "created")
+        direction = request.query_params.get("direction", "asc" if sort == "full_name" else "desc")
+        repos = select_repos(self._visible(request, org), kind, sort, direction)
+        items, headers = self.paginate(request, repos, f"/organizations/{self.org_id(org)}/repos")
+        return self.answer(self.render_repos(request, org, items), headers=headers)
+
+    async def _org(self, request: Request) -> Response:
+        org = self._org_from_path(request)
+        if org is None:
+            return self.error(404, "Not Found", "https://docs.github.com/rest/orgs/orgs#get-an-organization")
+        body = organization(
+            org,
+            self.org_id(org),
+            self.api_base(request),
+            self.web,
+            self.orgs[org],
+            full=self._member(self.principal(request), org),
+        )
+        return json_response(body, media_type=self.media_type)
+
+    async def _repo(self, request: Request) -> Response:
+        org = self.find_org(request.path_params["owner"])
+        wanted = str(request.path_params["repo"]).casefold()
+        record = None
+        if org is not None:
+            record = next((r for r in self._visible(request, org) if str(r["name"]).casefold() == wanted), None)
+        if org is None or record is None:
+            return self.error(404, "Not Found", "https://docs.github.com/rest/repos/repos#get-a-repository")
+        member = self._member(self.principal(request), org)
+        body = render_repo(record, org, self.org_id(org), self.api_base(request), self.web, permissions=member)
+        body.update({"network_count": body["forks_count"], "subscribers_count": 3})
+        return json_response(body, media_type=self.media_type)
+
+    async def _user(self, request: Request) -> Response:
+        principal = self.principal(request)
+        doc = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+        if principal.kind == "anonymous":
+            return self.error(401, "Requires authentication", doc)
+        if principal.kind != "user":
+            return self.error(403, "Resource not accessible by integration", doc)
+        return json_response(
+            private_user(self.user_login, self.user_id, self.api_base(request), self.web), media_type=self.media_type
+        )
+
+    async def _rate_limit(self, request: Request) -> Response:
+        window: RateWindow = request.state.window
+        return json_response(rate_limit_json(window), media_type=self.media_type)
