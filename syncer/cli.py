@@ -83,7 +83,13 @@ def _parser() -> argparse.ArgumentParser:
 
     simulate = sub.add_parser("simulate", parents=[common], help="run the simulator in the foreground")
     simulate.add_argument("--port-base", type=int, default=None, help="first port (default: any free ports)")
-    simulate.add_argument("--scale", choices=("small", "large"), default="small")
+    simulate.add_argument(
+        "--scale",
+        choices=("small", "large", "xlarge"),
+        default="small",
+        help="small: a few orgs; large: 20 orgs x 1,000 repos; xlarge: 100 orgs x 1,000 repos",
+    )
+    simulate.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     simulate.add_argument("--write-config", metavar="PATH", help="write a ready-to-use config for the simulator")
     simulate.set_defaults(handler=_simulate)
 
@@ -174,7 +180,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from syncer import demo
 
-    return demo.simulate(args.port_base, args.scale, args.write_config)
+    return demo.simulate(args.port_base, args.scale, args.write_config, args.latency)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -33,12 +33,12 @@ def demo() -> int:
         return max(first.exit_code, second.exit_code, 0 if in_step else 1)
 
 
-def simulate(port_base: int | None, scale: str, write_config: str | None) -> int:
+def simulate(port_base: int | None, scale: str, write_config: str | None, latency: float = 0.0) -> int:
     """Run the simulator in the foreground until Ctrl-C or SIGTERM."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with Simulator(scale=scale, port_base=port_base) as sim:
+    with Simulator(scale=scale, port_base=port_base, latency=latency) as sim:
         for fake in sim.fakes:
             print(f"{type(fake).__name__:<16} {fake.hostname:<22} {fake.url}", flush=True)
         if write_config:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from syncer.simulator import seed
+from syncer.simulator.seed import SCALES
 from syncer.simulator.datadog import FakeDatadog
 from syncer.simulator.github import FakeGitHub
 from syncer.simulator.jira import FakeJira
@@ -27,8 +28,8 @@ class Simulator:
     """
 
     def __init__(self, scale: str = "small", latency: float = 0.0, port_base: int | None = None, seed: int = 0) -> None:
-        if scale not in ("small", "large"):
-            raise ValueError(f"unknown scale {scale!r}: use small or large")
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
         self.scale = scale
 
         def port(offset: int) -> int:

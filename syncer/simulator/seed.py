@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-SCALES = ("small", "large")
+SCALES = ("small", "large", "xlarge")
 
 # Credentials the fakes accept out of the box.
 GITHUB_TOKEN = "ghp_SimulatorGithubComToken0000000000000"
@@ -99,6 +99,8 @@ def github_layout(hostname: str, scale: str) -> dict[str, int]:
         return {"platform": 120}
     if scale == "large":
         return {f"org-{i:02d}": 1000 for i in range(20)}
+    if scale == "xlarge":
+        return {f"org-{i:03d}": 1000 for i in range(100)}
     return {"acme": 250, "acme-labs": 40}
 
 
