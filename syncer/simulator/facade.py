@@ -10,11 +10,11 @@ from typing import Any
 import yaml
 
 from syncer.simulator import seed
-from syncer.simulator.seed import SCALES
 from syncer.simulator.datadog import FakeDatadog
 from syncer.simulator.github import FakeGitHub
 from syncer.simulator.jira import FakeJira
 from syncer.simulator.pagerduty import FakePagerDuty
+from syncer.simulator.seed import SCALES
 from syncer.simulator.server import FakeServer
 
 JIRA_CLOUD_ACCOUNT_ID = "123456789"
