@@ -103,7 +103,8 @@ class FakeJira(FakeServer):
 
     def common_headers(self, request: Request) -> dict[str, str]:
         """Request ids and the Seraph login reason Jira sends on every answer."""
-        user: JiraUser | None = getattr(request.state, "user", None)
+        # an answer scripted by a fault never reached authentication: judge its credentials here
+        user: JiraUser | None = getattr(request.state, "user", None) or self._authenticate(request)
         headers = {
             "x-arequestid": f"{540 + next(self._request_ids) % 900}x{next(self._request_ids)}x1",
             "x-seraph-loginreason": "OK" if user is not None else "AUTHENTICATED_FAILED",
