@@ -21,6 +21,16 @@ from syncer.simulator import Simulator
 TOKEN = "trigger-token-for-tests"
 FAR_FUTURE = "0 0 1 1 *"
 
+SPEC_METRICS = (
+    "syncer_runs_total",
+    "syncer_run_duration_seconds",
+    "syncer_entries",
+    "syncer_changes_total",
+    "syncer_last_success_timestamp_seconds",
+    "syncer_source_errors_total",
+    "syncer_http_requests_total",
+)
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""

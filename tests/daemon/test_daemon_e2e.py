@@ -12,19 +12,10 @@ import httpx
 import pytest
 
 from syncer.simulator import Fault, Simulator
+from tests.daemon.conftest import SPEC_METRICS
 
 if TYPE_CHECKING:
     from tests.daemon.conftest import DaemonProcess
-
-SPEC_METRICS = (
-    "syncer_runs_total",
-    "syncer_run_duration_seconds",
-    "syncer_entries",
-    "syncer_changes_total",
-    "syncer_last_success_timestamp_seconds",
-    "syncer_source_errors_total",
-    "syncer_http_requests_total",
-)
 
 
 def test_health_and_readiness_answer_200(daemon: DaemonProcess) -> None:

@@ -13,6 +13,7 @@ from syncer import metrics
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.status import Registry
 from syncer.web import Control, create_app
+from tests.daemon.conftest import SPEC_METRICS
 
 TOKEN = "s3cret-trigger-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -90,15 +91,7 @@ def test_metrics_are_prometheus_text_with_every_spec_name(client: TestClient) ->
     answer = client.get("/metrics")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain; version=")
-    for name in (
-        "syncer_runs_total",
-        "syncer_run_duration_seconds",
-        "syncer_entries",
-        "syncer_changes_total",
-        "syncer_last_success_timestamp_seconds",
-        "syncer_source_errors_total",
-        "syncer_http_requests_total",
-    ):
+    for name in SPEC_METRICS:
         assert f"# TYPE {name} " in answer.text
 
 
