@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from syncer.config import DeletionLimit
 from syncer.errors import GuardRefused
 from syncer.model import Discovery, Entry, EntryKey, Plan
+from syncer.settings import DeletionLimit
 
 
 def protect(

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from syncer import desired, document, guards, plan
-from syncer.config import Effective
 from syncer.datadog import DatadogClient
 from syncer.errors import GuardRefused, SyncerError
 from syncer.model import Discovery, Entry, Integration, IntegrationReport, Plan, Result
+from syncer.settings import Effective
 from syncer.sources.base import Source
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from syncer import configfile
-from syncer.config import DeletionLimit
 from syncer.errors import ConfigError
 from syncer.model import Integration
+from syncer.settings import DeletionLimit
 
 PEM = (
     rsa.generate_private_key(public_exponent=65537, key_size=2048)

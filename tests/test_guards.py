@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from syncer import guards, plan
-from syncer.config import DeletionLimit, parse_deletion_limit
 from syncer.errors import GuardRefused
 from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Scope
+from syncer.settings import DeletionLimit, parse_deletion_limit
 
 GH = Integration.GITHUB
 
