@@ -143,6 +143,8 @@ def _only(text: str | None, config: Config) -> list[Integration] | None:
         if integration not in config.integrations():
             raise ConfigError(f"--only: {name} is not configured in this file")
         chosen.append(integration)
+    if not chosen:
+        raise ConfigError("--only: name at least one integration (github, jira, pagerduty)")
     return chosen
 
 

@@ -38,6 +38,17 @@ def _check_url(value: str | None) -> str | None:
     return value.rstrip("/") if value else value
 
 
+def _check_account_id(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError(f'must be a string: quote it in YAML (account_id: "123456789"), got {type(value).__name__}')
+    return value
+
+
+def _check_not_empty(section: GithubSection | JiraSection | PagerDutySection) -> None:
+    if not section.sources and not section.extra:
+        raise ValueError("give at least one of sources or extra (leave the section out to not manage it)")
+
+
 def _check_hostname(value: str) -> str:
     if not _HOSTNAME.match(value):
         raise ValueError(f"must be a bare host name such as github.com (no scheme or path), got {value!r}")
@@ -47,7 +58,7 @@ def _check_hostname(value: str) -> str:
 Secret = Annotated[SecretStr, Field(min_length=1)]
 Visibility = Literal["public", "private", "internal"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "private", "internal")
-Patterns = Annotated[list[str], Field(default_factory=lambda: ["*"])]
+Patterns = Annotated[list[str], Field(default_factory=lambda: ["*"], min_length=1)]
 
 
 class DatadogConfig(Strict):
@@ -63,7 +74,11 @@ class DatadogConfig(Strict):
     @field_validator("site")
     @classmethod
     def _site(cls, value: str) -> str:
-        return _check_hostname(value.strip().lower())
+        site = value.strip().lower()
+        if site not in DATADOG_SITES:
+            known = ", ".join(DATADOG_SITES)
+            raise ValueError(f"unknown Datadog site {value!r}: use one of {known} (or set api_url for a proxy)")
+        return site
 
     @property
     def base_url(self) -> str:
@@ -107,7 +122,7 @@ class GithubSource(Strict):
     exclude: list[str] = Field(default_factory=list)
     archived: bool = False
     forks: bool = True
-    visibility: list[Visibility] = Field(default_factory=lambda: list(VISIBILITIES))
+    visibility: list[Visibility] = Field(default_factory=lambda: list(VISIBILITIES), min_length=1)
     topics: Topics = Field(default_factory=Topics)
 
     _host = field_validator("hostname")(_check_hostname)
@@ -150,10 +165,7 @@ class JiraSource(Strict):
     _url = field_validator("url")(_check_url)
     _patterns = field_validator("include", "exclude")(_check_patterns)
 
-    @field_validator("account_id", mode="before")
-    @classmethod
-    def _account_id(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    _account = field_validator("account_id", mode="before")(_check_account_id)
 
     @model_validator(mode="after")
     def _auth(self) -> JiraSource:
@@ -199,6 +211,8 @@ class JiraExtra(Strict):
     account_id: Annotated[str, Field(min_length=1)]
     project_key: Annotated[str, Field(min_length=1)]
 
+    _account = field_validator("account_id", mode="before")(_check_account_id)
+
     def entry(self) -> JiraProject:
         """The entry to write."""
         return JiraProject(self.hostname, self.account_id, self.project_key)
@@ -221,12 +235,22 @@ class GithubSection(Settings):
     sources: list[GithubSource] = Field(default_factory=list)
     extra: list[GithubExtra] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _something(self) -> GithubSection:
+        _check_not_empty(self)
+        return self
+
 
 class JiraSection(Settings):
     """The `jira` section."""
 
     sources: list[JiraSource] = Field(default_factory=list)
     extra: list[JiraExtra] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> JiraSection:
+        _check_not_empty(self)
+        return self
 
 
 class PagerDutySection(Settings):
@@ -238,6 +262,11 @@ class PagerDutySection(Settings):
     extra: list[PagerDutyExtra] = Field(default_factory=list)
 
     _patterns = field_validator("include", "exclude")(_check_patterns)
+
+    @model_validator(mode="after")
+    def _something(self) -> PagerDutySection:
+        _check_not_empty(self)
+        return self
 
 
 Section = GithubSection | JiraSection | PagerDutySection

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from syncer import configfile
+from syncer.config import DATADOG_SITES
 from syncer.errors import ConfigError
 from syncer.model import Integration
 from syncer.settings import DeletionLimit
@@ -148,6 +149,20 @@ def test_unreadable_secret_file() -> None:
         ),
         pytest.param({"pagerduty": {"sources": [{"token": ""}]}}, "pagerduty.sources[0].token", id="empty-secret"),
         pytest.param({"github": {"extra": [{"hostname": "github.com"}]}}, "github.extra[0].repo_name", id="extra"),
+        pytest.param({"datadog": {"site": "app.datadoghq.eu"}, **minimal()}, "unknown Datadog site", id="site-typo"),
+        pytest.param(minimal(include=[]), "github.sources[0].include", id="empty-include"),
+        pytest.param(minimal(visibility=[]), "github.sources[0].visibility", id="empty-visibility"),
+        pytest.param({"github": {}}, "github: give at least one of sources or extra", id="empty-section"),
+        pytest.param(
+            {"jira": {"sources": [{"hostname": "a.atlassian.net", "account_id": 342391, "token": "t"}]}},
+            "jira.sources[0].account_id: must be a string: quote it",
+            id="unquoted-account-id",
+        ),
+        pytest.param(
+            {"jira": {"extra": [{"hostname": "a", "account_id": 1, "project_key": "P"}]}},
+            "jira.extra[0].account_id",
+            id="unquoted-account-id-in-extra",
+        ),
     ],
 )
 def test_invalid_configs_name_the_key(tree: dict[str, object], expected: str) -> None:
@@ -179,6 +194,28 @@ def test_not_a_mapping(tmp_path: Path) -> None:
     path.write_text("- a\n- b\n")
     with pytest.raises(ConfigError, match="mapping"):
         configfile.load(path, ENV)
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("github:\n  sources: []\n  sources:\n    - {token: x, orgs: [a]}\n")
+    with pytest.raises(ConfigError, match=r"'sources' is given twice.*line 3"):
+        configfile.load(path, ENV)
+
+
+def test_yaml_errors_do_not_echo_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("datadog:\n  api_key: SUPERSECRET: KEY123\n")
+    with pytest.raises(ConfigError) as caught:
+        configfile.load(path, ENV)
+    assert "line 2" in str(caught.value)
+    assert "SUPERSECRET" not in str(caught.value)
+
+
+def test_every_datadog_site_is_accepted() -> None:
+    for site in DATADOG_SITES:
+        config = configfile.parse({"datadog": {"site": site}, **minimal()}, ENV)
+        assert config.datadog.base_url == f"https://api.{site}"
 
 
 def test_invalid_yaml(tmp_path: Path) -> None:

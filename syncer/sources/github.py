@@ -93,14 +93,15 @@ class GithubRepos:
         auth = GithubAuth(self._source, self._policy)
         try:
             targets, missing = self._targets(auth)
-            if missing:
-                raise PermanentError("; ".join(d.error or "" for d in missing))
+            problems = [d.error or "" for d in missing]
             for org, org_auth in targets:
                 where = f"{self._source.hostname}/{org}: GET /orgs/{org}"
                 try:
                     self._client(org_auth).requester.requestJsonAndCheck("GET", f"/orgs/{quote(org, safe='')}")
                 except (GithubException, requests.RequestException) as exc:
-                    raise translate(exc, where) from exc
+                    problems.append(str(translate(exc, where)))
+            if problems:
+                raise PermanentError("; ".join(problems))
         except (GithubException, requests.RequestException) as exc:
             raise translate(exc, f"{self._source.hostname}: listing the app's installations") from exc
         finally:
@@ -108,22 +109,34 @@ class GithubRepos:
             auth.close()
 
     def _targets(self, auth: GithubAuth) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
-        """The orgs to list with the auth of each, and a failed Discovery per org the app cannot reach."""
+        """The orgs to list with the auth of each, and a failed Discovery for what the app cannot reach.
+
+        A suspended installation, or an org the app is not installed on, fails that org's scope (its current
+        entries are kept); finding no installation at all fails the whole host.
+        """
         if self._source.app is None:
             token = auth.for_token()
             return [(org, token) for org in self._source.orgs or []], []
-        installations = {i.org.casefold(): i for i in auth.installations()}
-        if not self._source.orgs:
-            return [(i.org, auth.for_installation(i.id)) for i in installations.values()], []
-        targets, missing = [], []
-        for org in self._source.orgs:
-            found = installations.get(org.casefold())
+        installations = auth.installations()
+        host = self._source.hostname
+        if not installations:
+            wanted = self._source.app.installation_id
+            what = f"installation {wanted} was not found" if wanted else "the app is installed on no organization"
+            return [], [Discovery(self.scope, error=f"{host}: GitHub App {self._source.app.app_id}: {what}")]
+        by_org = {i.org.casefold(): i for i in installations}
+        targets: list[tuple[str, Auth.Auth]] = []
+        failed: list[Discovery] = []
+        for org in self._source.orgs or [i.org for i in installations]:
+            found = by_org.get(org.casefold())
+            scope = self._org_scope(found.org if found else org)
             if found is None:
-                error = f"{self._org_scope(org).label}: the GitHub App is not installed on this org (or suspended)"
-                missing.append(Discovery(self._org_scope(org), error=error))
+                failed.append(Discovery(scope, error=f"{scope.label}: the GitHub App is not installed on this org"))
+            elif found.suspended:
+                error = f"{scope.label}: the GitHub App installation {found.id} is suspended; current entries kept"
+                failed.append(Discovery(scope, error=error))
             else:
                 targets.append((found.org, auth.for_installation(found.id)))
-        return targets, missing
+        return targets, failed
 
     def _org_scope(self, org: str) -> Scope:
         host = self._source.hostname
@@ -249,7 +262,9 @@ def _page(data: object, headers: dict[str, str], where: str) -> Page:
             raise PermanentError(f"{where}: a repository object is malformed ({exc})") from exc
     links = {rel: url for url, rel in _LINK.findall(headers.get("link", ""))}
     last = _page_number(links.get("last"))
-    return Page(tuple(repos), last, "next" in links)
+    # a full page without any Link header (a proxy may strip it) is not proof of the end: ask for the next one
+    more = "next" in links or (not links and len(repos) == PER_PAGE)
+    return Page(tuple(repos), last, more)
 
 
 def _traits(item: dict[str, object]) -> RepoTraits:

@@ -54,15 +54,19 @@ class Installation:
 
     id: int
     org: str
+    suspended: bool = False
 
 
 class InstallationToken(Auth.Auth):
-    """An installation access token, minted on first use and refreshed before it expires (thread-safe)."""
+    """An installation access token, minted on first use and refreshed before it expires (thread-safe).
 
-    def __init__(self, integration: GithubIntegration, installation_id: int) -> None:
+    Every token of one app shares `mint_lock`: they mint through one PyGithub client, which is not thread-safe.
+    """
+
+    def __init__(self, integration: GithubIntegration, installation_id: int, mint_lock: threading.Lock) -> None:
         self._integration = integration
         self._installation_id = installation_id
-        self._lock = threading.Lock()
+        self._lock = mint_lock
         self._token: str | None = None
         self._expires_at = datetime.min.replace(tzinfo=UTC)
 
@@ -99,6 +103,7 @@ class GithubAuth:
         self._integration: GithubIntegration | None = None
         self._tokens: dict[int, InstallationToken] = {}
         self._lock = threading.Lock()
+        self._mint_lock = threading.Lock()
         if source.app is not None:
             app_auth = Auth.AppAuth(source.app.app_id, source.app.private_key.get_secret_value())
             self._integration = GithubIntegration(
@@ -113,15 +118,13 @@ class GithubAuth:
             )
 
     def installations(self) -> list[Installation]:
-        """Active organization installations of the app (suspended ones skipped)."""
+        """The app's installations on organizations (only `installation_id` when configured), suspended flagged."""
         assert self._integration is not None and self._source.app is not None
         wanted = self._source.app.installation_id
         found: list[Installation] = []
         for item in self._integration.get_installations():
-            if item.target_type != "Organization" or item.suspended_at is not None:
-                continue
-            if wanted is None or item.id == wanted:
-                found.append(Installation(item.id, item.account.login))
+            if item.target_type == "Organization" and (wanted is None or item.id == wanted):
+                found.append(Installation(item.id, item.account.login, item.suspended_at is not None))
         return found
 
     def for_installation(self, installation_id: int) -> Auth.Auth:
@@ -129,7 +132,8 @@ class GithubAuth:
         assert self._integration is not None
         with self._lock:
             if installation_id not in self._tokens:
-                self._tokens[installation_id] = InstallationToken(self._integration, installation_id)
+                token = InstallationToken(self._integration, installation_id, self._mint_lock)
+                self._tokens[installation_id] = token
             return self._tokens[installation_id]
 
     def for_token(self) -> Auth.Auth:

@@ -88,6 +88,7 @@ def test_bad_configuration_exits_2_and_contacts_nothing(
 def test_unparsable_yaml_and_bad_usage_exit_2(sim: Simulator, syncer: Syncer) -> None:
     assert syncer("github: [unclosed\n", "sync").code == 2
     assert syncer(sim.config_dict(), "sync", "--only", "gitlab").code == 2
+    assert syncer(sim.config_dict(), "sync", "--only", ",").code == 2
     with pytest.raises(SystemExit) as usage:
         syncer(sim.config_dict(), "sync", "--allow-deletions", "-3")
     assert usage.value.code == 2

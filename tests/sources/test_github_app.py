@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from syncer.config import GithubSource
+from syncer.errors import PermanentError
 from syncer.model import Discovery, Scope
 from syncer.simulator.faults import Fault
 from syncer.simulator.github import FakeGitHub
@@ -29,10 +31,15 @@ def by_label(discoveries: list[Discovery]) -> dict[str, Discovery]:
     return {d.scope.label: d for d in discoveries}
 
 
-def test_orgs_omitted_takes_every_active_installation(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+def test_orgs_omitted_lists_every_active_installation(github_api: FakeGitHub, sleeps: Sleeps) -> None:
     found = by_label(GithubRepos(app_source(github_api), 4, FAST, sleeps).discover())
 
-    assert sorted(found) == ["github.com/acme", "github.com/acme-labs"], "the suspended acme-old is skipped"
+    assert sorted(found) == ["github.com/acme", "github.com/acme-labs", "github.com/acme-old"]
+    suspended = found.pop("github.com/acme-old")
+    assert not suspended.ok, "a suspended installation is not listed: its current entries are kept"
+    assert "suspended" in (suspended.error or "")
+    assert suspended.scope.owns == ("github.com", "acme-old")
+    assert github_api.count("GET", r"^/orgs/acme-old/") == 0
     assert all(d.ok for d in found.values()), [d.error for d in found.values()]
     assert found["github.com/acme"].seen == len(github_api.orgs["acme"])
     assert found["github.com/acme-labs"].seen == len(github_api.orgs["acme-labs"])
@@ -53,9 +60,9 @@ def test_a_listed_org_the_app_cannot_reach_fails_alone(github_api: FakeGitHub, s
     found = by_label(GithubRepos(source, 4, FAST, sleeps).discover())
 
     assert found["github.com/acme"].ok
-    for org in ("acme-old", "nowhere"):
+    for org, why in (("acme-old", "suspended"), ("nowhere", "not installed")):
         failed = found[f"github.com/{org}"]
-        assert not failed.ok and "not installed" in (failed.error or "")
+        assert not failed.ok and why in (failed.error or "")
         assert failed.scope.owns == ("github.com", org)
     assert github_api.count("GET", r"^/orgs/(acme-old|nowhere)/") == 0
 
@@ -71,6 +78,22 @@ def test_a_token_close_to_expiry_is_minted_again(github_api: FakeGitHub, sleeps:
     assert pages >= 3
     assert github_api.count("POST", TOKENS) >= 2
     assert github_api.count("POST", TOKENS) == pages, "one fresh token per request"
+
+
+def test_an_unknown_installation_id_fails_the_whole_host(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+    [failed] = GithubRepos(app_source(github_api, app={"installation_id": 99}), 4, FAST, sleeps).discover()
+
+    assert failed.scope == Scope("github.com", ("github.com",))
+    assert "installation 99 was not found" in (failed.error or "")
+
+
+def test_an_app_installed_nowhere_fails_the_whole_host(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+    github_api.installations.clear()
+
+    [failed] = GithubRepos(app_source(github_api), 4, FAST, sleeps).discover()
+
+    assert failed.scope == Scope("github.com", ("github.com",))
+    assert "installed on no organization" in (failed.error or "")
 
 
 def test_a_wrong_private_key_fails_the_whole_host(github_api: FakeGitHub, sleeps: Sleeps) -> None:
@@ -95,13 +118,20 @@ def test_app_requests_are_retried_on_server_errors(github_api: FakeGitHub, sleep
 
     found = by_label(GithubRepos(app_source(github_api), 4, FAST, sleeps).discover())
 
-    assert sorted(found) == ["github.com/acme", "github.com/acme-labs"]
-    assert all(d.ok for d in found.values()), [d.error for d in found.values()]
+    assert found["github.com/acme"].ok
+    assert found["github.com/acme-labs"].ok
     assert github_api.count("GET", r"^/app/installations$") == 2
     assert github_api.count("POST", TOKENS) == 3
 
 
-def test_check_reaches_every_installed_org(github_api: FakeGitHub, sleeps: Sleeps) -> None:
-    GithubRepos(app_source(github_api), 4, FAST, sleeps).check()
+def test_check_reaches_every_installed_org_and_names_a_suspended_one(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+    with pytest.raises(PermanentError, match=r"github.com/acme-old: .* suspended"):
+        GithubRepos(app_source(github_api), 4, FAST, sleeps).check()
+
+    assert github_api.count("GET", r"^/orgs/(acme|acme-labs)$") == 2
+
+
+def test_check_passes_when_every_org_is_reachable(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+    GithubRepos(app_source(github_api, orgs=["acme", "acme-labs"]), 4, FAST, sleeps).check()
 
     assert github_api.count("GET", r"^/orgs/(acme|acme-labs)$") == 2
