@@ -60,11 +60,11 @@ def as_text(report: RunReport, limit: int | None = None) -> str:
     return "\n\n".join(blocks) if blocks else "no integration selected"
 
 
-def summary(report: IntegrationReport) -> str:
-    """One line: result, counts and what was written."""
+def summary(report: IntegrationReport, with_errors: bool = True) -> str:
+    """One line: result, counts, what was written (and the errors, for the log event)."""
     plan = report.plan
     if plan is None:
-        return f"{report.result}: {'; '.join(report.errors)}"
+        return f"{report.result}: {'; '.join(report.errors)}" if with_errors else str(report.result)
     counts = (
         f"{len(plan.added)} added, {len(plan.removed)} removed, {len(plan.changed)} changed, "
         f"{len(plan.unchanged)} unchanged"
@@ -77,21 +77,25 @@ def summary(report: IntegrationReport) -> str:
         action = "nothing written"
     else:
         action = "in step, nothing to write"
-    errors = f"; {'; '.join(report.errors)}" if report.errors else ""
+    errors = f"; {'; '.join(report.errors)}" if report.errors and with_errors else ""
     return f"{report.result}: {counts}; {action}{errors}"
 
 
 def _block(report: IntegrationReport, limit: int | None) -> str:
-    lines = [f"{report.integration}: {summary(report)}"]
+    lines = [f"{report.integration}: {summary(report, with_errors=False)}"]
     for d in report.sources:
-        state = f"{d.seen} listed, {len(d.entries)} kept" if d.ok else f"FAILED: {d.error}"
-        lines.append(f"  source {d.scope.label}: {state}")
+        if d.error is None:
+            lines.append(f"  source {d.scope.label}: {d.seen} listed, {len(d.entries)} kept")
+        else:
+            named = d.error if d.error.startswith(d.scope.label) else f"{d.scope.label}: {d.error}"
+            lines.append(f"  source FAILED {named}")
     plan = report.plan
     if plan is not None:
         lines += _entries("+", plan.added, limit)
         lines += _entries("-", plan.removed, limit)
         lines += _changes(plan.changed, limit)
-    lines += [f"  ! {error}" for error in report.errors]
+    shown = {d.error for d in report.sources}
+    lines += [f"  ! {error}" for error in report.errors if error not in shown]
     return "\n".join(lines)
 
 
