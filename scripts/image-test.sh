@@ -198,7 +198,8 @@ for _ in $(seq 100); do
 done
 [[ "$code" == 200 ]] || { docker logs "$daemon_name" >&2; die "GET /readyz answered $code"; }
 echo "GET /readyz -> 200" >&2
-curl -sf "$base/metrics" | grep -q '^syncer_' || die "GET /metrics has no syncer_ metrics"
+metrics="$(curl -sf "$base/metrics" || true)"   # read it whole: grep -q closing the pipe early would fail curl
+grep -q '^syncer_' <<<"$metrics" || die "GET /metrics has no syncer_ metrics"
 echo "GET /metrics -> syncer_* metrics present" >&2
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/sync?integration=github&wait=true" || true)"
 [[ "$code" == 401 || "$code" == 403 ]] || die "POST /sync without a token answered $code"
