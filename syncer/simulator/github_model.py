@@ -118,6 +118,7 @@ def private_user(login: str, user_id: int, api: str, web: str) -> dict[str, Any]
     out = simple_user(login, user_id, api, web, kind="User")
     out.update(
         {
+            "user_view_type": "private",
             "name": "Acme Sync Bot",
             "company": "Acme",
             "blog": "",

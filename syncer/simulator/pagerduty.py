@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
+import zlib
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from starlette.requests import Request
@@ -30,6 +32,19 @@ _ERRORS = {
 }
 _COLORS = ("green", "purple", "teal", "orange", "red", "blue", "brown", "cayenne")
 _SERVICES = ("Checkout API", "Payments Gateway", "Identity", "Search", "Notifications", "Data Pipeline")
+
+
+_ACCOUNT_TZ = timezone(timedelta(hours=-4))
+
+
+def _last_incident(service_id: str) -> str:
+    """When a seeded service last had an incident: a stable moment in the 90 days before 2025-01-15.
+
+    PagerDuty describes `last_incident_timestamp` as a date-time string (not nullable).
+    """
+    minutes = zlib.crc32(service_id.encode()) % (90 * 24 * 60)
+    moment = datetime(2025, 1, 15, 12, 0, tzinfo=_ACCOUNT_TZ) - timedelta(minutes=minutes)
+    return moment.isoformat()
 
 
 class FakePagerDuty(FakeServer):
@@ -197,7 +212,7 @@ class FakePagerDuty(FakeServer):
             "teams": [],
             "integrations": [],
             "incident_urgency_rule": {"type": "constant", "urgency": "high"},
-            "last_incident_timestamp": None,
+            "last_incident_timestamp": service.get("last_incident_timestamp") or _last_incident(sid),
         }
 
     # -- routes -----------------------------------------------------------------------------------

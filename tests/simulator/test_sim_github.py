@@ -206,6 +206,8 @@ def test_primary_and_secondary_rate_limit_faults(
 def test_user_and_single_repo(sim: Simulator, http: httpx.Client, gh_headers: dict[str, str]) -> None:
     user = http.get(f"{sim.github.url}/user", headers=gh_headers).json()
     assert user["login"] == "acme-bot" and user["type"] == "User"
+    # the authenticated user is a `private-user`: GitHub's discriminator says so with user_view_type
+    assert user["user_view_type"] == "private" and "two_factor_authentication" in user
     name = sim.github.orgs["acme"][0]["name"]
     repo = http.get(f"{sim.github.url}/repos/acme/{name}", headers=gh_headers).json()
     assert repo["name"] == name and "subscribers_count" in repo

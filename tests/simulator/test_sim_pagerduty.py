@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
 
 from syncer.simulator import Simulator
@@ -36,6 +38,10 @@ def test_each_token_is_its_own_account(sim: Simulator, http: httpx.Client) -> No
     assert eu["users"][0]["html_url"].startswith("https://acme-eu.pagerduty.com/users/")
     services = http.get(f"{sim.pagerduty.url}/services", headers=pd(PAGERDUTY_TOKEN)).json()
     assert services["services"] and services["services"][0]["type"] == "service"
+    for service in services["services"]:  # a date-time string in PagerDuty's description, never null
+        assert datetime.fromisoformat(service["last_incident_timestamp"]) > datetime.fromisoformat(
+            service["created_at"]
+        )
     abilities = http.get(f"{sim.pagerduty.url}/abilities", headers=pd(PAGERDUTY_TOKEN)).json()
     assert "teams" in abilities["abilities"]
 
