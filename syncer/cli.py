@@ -153,10 +153,18 @@ def _sync(args: argparse.Namespace) -> int:
     only = _only(args.only, config)
     result = runner.run(config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions)
     if args.output == "json":
-        print(json.dumps(report.as_json(result), indent=2))
+        _emit(json.dumps(report.as_json(result), indent=2))
     else:
-        print(report.as_text(result, limit=None if args.dry_run else 50))
+        _emit(report.as_text(result, limit=None if args.dry_run else 50))
     return result.exit_code
+
+
+def _emit(text: str) -> None:
+    """Print the report; a reader that stopped early (`| head`) does not change the exit code."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _daemon(args: argparse.Namespace) -> int:
