@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean install
+.PHONY: demo test lint typecheck check bench fidelity clean install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ test: $(STAMP) deploy-tools ## run the whole test suite (fetches helm/kubectl fo
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff lint + format check, import-linter layers
-	$(BIN)/ruff check syncer tests bench
-	$(BIN)/ruff format --check syncer tests bench
+	$(BIN)/ruff check syncer tests bench tools
+	$(BIN)/ruff format --check syncer tests bench tools
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP) ## mypy --strict on the package
@@ -32,6 +32,9 @@ check: lint typecheck test ## everything CI runs
 
 bench: $(STAMP) ## the performance benchmark of SPEC §8 (not part of the test run)
 	$(BIN)/python -m bench.github_listing
+
+fidelity: $(STAMP) ## check the simulator against the official API descriptions (Prism; needs npm, ~1 min)
+	tools/fidelity/run.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
