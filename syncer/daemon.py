@@ -94,7 +94,7 @@ class _DaemonDatadog(DatadogClient):
         super().__init__(config, retry=retry, sleep=sleep)
         self.gate = PutGate()
 
-    def put_config(self, integration: Integration, config: Mapping[str, JSON]) -> Current:
+    def put_config(self, integration: Integration, config: Mapping[str, JSON]) -> Current | None:
         with self.gate.put():
             return super().put_config(integration, config)
 

@@ -68,11 +68,18 @@ class DatadogClient:
             return Current(integration=integration)
         return document.parse_response(integration, _json(response, integration))
 
-    def put_config(self, integration: Integration, config: Mapping[str, JSON]) -> Current:
-        """Replace the stored config with `config`; returns what Datadog stored."""
+    def put_config(self, integration: Integration, config: Mapping[str, JSON]) -> Current | None:
+        """Replace the stored config with `config`; returns what Datadog stored, None when its answer is unreadable.
+
+        The write has succeeded once Datadog answered 2xx: an answer body syncer cannot read is logged, not a failure.
+        """
         body = document.request_body(config)
-        response = self._send("PUT", PATH.format(integration), ok=(200, 201), body=body)
-        return document.parse_response(integration, _json(response, integration))
+        response = self._send("PUT", PATH.format(integration), ok=(200, 201, 204), body=body)
+        try:
+            return document.parse_response(integration, _json(response, integration))
+        except DatadogError as exc:
+            log.warning("Datadog accepted the %s list but its answer is not readable: %s", integration, exc)
+            return None
 
     def validate_keys(self) -> None:
         """Check the keys with GET /api/v2/validate_keys."""

@@ -89,7 +89,7 @@ def _reconcile(
     final = len(held)
     if changes.has_changes and not job.dry_run:
         stored = datadog.put_config(job.integration, document.render(current, changes.result))
-        applied, final = True, len(stored.entries)
+        applied, final = True, len(stored.entries) if stored is not None else len(changes.result)
     return _report(job, result, started, clock, discoveries, failures, changes, len(held), final, applied)
 
 

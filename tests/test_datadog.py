@@ -129,3 +129,18 @@ def test_repr_has_no_secret() -> None:
     handler, _ = sequence(httpx.Response(200, json=OK))
     with client(handler, []) as dd:
         assert "secret" not in repr(dd)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(httpx.Response(204), id="204-no-body"),
+        pytest.param(httpx.Response(200, text="<html>ok</html>"), id="200-not-json"),
+        pytest.param(httpx.Response(200, json={"data": {}}), id="200-other-shape"),
+    ],
+)
+def test_an_accepted_put_with_an_unreadable_answer_is_not_a_failure(answer: httpx.Response) -> None:
+    handler, seen = sequence(answer)
+    with client(handler, []) as dd:
+        assert dd.put_config(Integration.GITHUB, {"enabled_repos": []}) is None
+    assert len(seen) == 1

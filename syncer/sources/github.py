@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlparse
@@ -18,7 +19,7 @@ from syncer.config import GithubSource
 from syncer.errors import PermanentError, SourceError, TransientError
 from syncer.filters import NameFilter, RepoFilter, RepoTraits
 from syncer.model import Discovery, Entry, GithubRepo, Scope
-from syncer.retry import RetryPolicy, Sleep
+from syncer.retry import RetryPolicy, Sleep, parse_seconds
 from syncer.sources.github_auth import GithubAuth, new_client
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ class GithubRepos:
             except GithubException as exc:
                 metrics.count_http("github", exc.status)
                 if exc.status == 429 and attempt < self._policy.attempts - 1:
-                    self._sleep(self._policy.delay(attempt))
+                    self._sleep(self._policy.delay(attempt, _asked_wait(exc.headers or {})))
                     continue
                 raise translate(exc, where) from exc
             except requests.RequestException as exc:
@@ -227,6 +228,16 @@ class GithubRepos:
                 client.close()
             self._clients.clear()
         self._local = threading.local()
+
+
+def _asked_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds GitHub asks to wait: `retry-after`, else until `x-ratelimit-reset` once the limit is spent."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    asked = parse_seconds(lower.get("retry-after"))
+    if asked is None and lower.get("x-ratelimit-remaining") == "0":
+        reset = parse_seconds(lower.get("x-ratelimit-reset"))
+        asked = None if reset is None else max(reset - time.time(), 0.0) + 1.0
+    return asked
 
 
 def translate(exc: Exception, where: str) -> SourceError:
