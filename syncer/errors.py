@@ -26,7 +26,11 @@ class SourceError(SyncerError):
 
 
 class TransientError(SourceError):
-    """A failure that may go away when retried."""
+    """A failure that may go away when retried; `retry_after` is the wait the server asked for, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(SourceError):

@@ -6,6 +6,9 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+from syncer.errors import TransientError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -57,3 +60,16 @@ class Sleeper:
 
 
 Sleep = Callable[[float], None]
+T = TypeVar("T")
+
+
+def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep) -> T:
+    """Run `attempt` until it returns; a TransientError is retried with backoff, anything else propagates."""
+    for number in range(1, policy.attempts + 1):
+        try:
+            return attempt()
+        except TransientError as exc:
+            if number >= policy.attempts:
+                raise TransientError(f"{exc} (gave up after {number} attempts)") from exc.__cause__
+            sleep(policy.delay(number - 1, exc.retry_after))
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from jira import JIRA, JIRAError
 
-from syncer import metrics
+from syncer import metrics, retry
 from syncer.config import JiraSource
 from syncer.errors import PermanentError, SourceError, TransientError
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
@@ -72,28 +72,19 @@ class JiraClient:
 
     def get(self, path: str, params: Params | None = None) -> object:
         """GET /rest/api/2/{path} and decode its JSON; 5xx, 429 and transport errors are retried."""
-        url = self._jira._get_url(path)
-        where = self.where(path)
-        for attempt in range(1, self._policy.attempts + 1):
-            asked: float | None = None
-            cause: Exception | None
-            try:
-                response = self._jira._session.get(url, params=params)
-            except JIRAError as exc:
-                error: SourceError = _status_error(exc, where)
-                asked, cause = _retry_after(exc), None  # not chained: its text dumps headers and body
-            except requests.RequestException as exc:
-                metrics.count_http("jira", "error")
-                error, cause = _transport_error(exc, where), exc
-            else:
-                _check_login(response, where)
-                return _json(response, where)
-            if isinstance(error, PermanentError):
-                raise error from cause
-            if attempt >= self._policy.attempts:
-                raise type(error)(f"{error} (gave up after {attempt} attempts)") from cause
-            self._sleep(self._policy.delay(attempt - 1, asked))
-        raise AssertionError("unreachable")  # pragma: no cover
+        url, where = self._jira._get_url(path), self.where(path)
+        return retry.call(lambda: self._get_once(url, params, where), self._policy, self._sleep)
+
+    def _get_once(self, url: str, params: Params | None, where: str) -> object:
+        try:
+            response = self._jira._session.get(url, params=params)
+        except JIRAError as exc:
+            raise _status_error(exc, where) from None  # not chained: its text dumps headers and body
+        except requests.RequestException as exc:
+            metrics.count_http("jira", "error")
+            raise _transport_error(exc, where) from exc
+        _check_login(response, where)
+        return _json(response, where)
 
 
 def _count(response: requests.Response, *args: object, **kwargs: object) -> None:
@@ -108,7 +99,7 @@ def _status_error(exc: JIRAError, where: str) -> SourceError:
     if status == 404:
         return NotFound(text)
     if status is not None and (status == 429 or status >= 500):
-        return TransientError(text)
+        return TransientError(text, retry_after=_retry_after(exc))
     return PermanentError(text)
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx2
 import pagerduty
 
-from syncer import metrics
+from syncer import metrics, retry
 from syncer.config import PagerDutySource
 from syncer.errors import PermanentError, SourceError, TransientError
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
@@ -83,29 +83,21 @@ class PagerDutyClient:
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> object:
         """GET {api_url}/{path} and decode its JSON; 429 (Retry-After honoured), 5xx and transport errors retried."""
         where = f"{self._label}: GET {self._base}/{path.lstrip('/')}"
-        for attempt in range(1, self._policy.attempts + 1):
-            asked: float | None = None
-            cause: Exception | None
-            try:
-                response = self._client.get(f"/{path.lstrip('/')}", params=dict(params or {}))
-            except _Retryable as exc:
-                error: SourceError = TransientError(f"{where} answered {exc.status}")
-                asked, cause = exc.asked, exc
-            except pagerduty.HttpError as exc:
-                error, cause = _status_error(exc.response, where), None  # not chained: it quotes part of the token
-            except (pagerduty.Error, httpx2.HTTPError) as exc:
-                metrics.count_http("pagerduty", "error")
-                error, cause = _transport_error(exc, where), exc
-            else:
-                if not response.is_success:
-                    raise _status_error(response, where)
-                return _json(response, where)
-            if isinstance(error, PermanentError):
-                raise error from cause
-            if attempt >= self._policy.attempts:
-                raise TransientError(f"{error} (gave up after {attempt} attempts)") from cause
-            self._sleep(self._policy.delay(attempt - 1, asked))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retry.call(lambda: self._get_once(path, params, where), self._policy, self._sleep)
+
+    def _get_once(self, path: str, params: Mapping[str, str | int] | None, where: str) -> object:
+        try:
+            response = self._client.get(f"/{path.lstrip('/')}", params=dict(params or {}))
+        except _Retryable as exc:
+            raise TransientError(f"{where} answered {exc.status}", retry_after=exc.asked) from exc
+        except pagerduty.HttpError as exc:
+            raise _status_error(exc.response, where) from None  # not chained: it quotes part of the token
+        except (pagerduty.Error, httpx2.HTTPError) as exc:
+            metrics.count_http("pagerduty", "error")
+            raise _transport_error(exc, where) from exc
+        if not response.is_success:
+            raise _status_error(response, where)
+        return _json(response, where)
 
     def subdomain(self) -> str:
         """The account's subdomain: the first label of the host of a user's html_url (as the library reads it)."""
