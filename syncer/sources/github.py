@@ -21,6 +21,7 @@ from syncer.filters import NameFilter, RepoFilter, RepoTraits
 from syncer.model import Discovery, Entry, GithubRepo, Scope
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
 from syncer.sources.github_auth import GithubAuth, new_client
+from syncer.sources.slots import SLOTS
 
 log = logging.getLogger(__name__)
 PER_PAGE = 100
@@ -63,6 +64,7 @@ class GithubRepos:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._filter = repo_filter(source)
+        self._in_flight = SLOTS.for_url(source.base_url, concurrency)
         self._local = threading.local()
         self._clients: list[Github] = []
         self._clients_lock = threading.Lock()
@@ -195,9 +197,10 @@ class GithubRepos:
         }
         for attempt in range(self._policy.attempts):
             try:
-                headers, data = self._client(auth).requester.requestJsonAndCheck(
-                    "GET", f"/orgs/{quote(org, safe='')}/repos", parameters=params
-                )
+                with self._in_flight:
+                    headers, data = self._client(auth).requester.requestJsonAndCheck(
+                        "GET", f"/orgs/{quote(org, safe='')}/repos", parameters=params
+                    )
             except GithubException as exc:
                 metrics.count_http("github", exc.status)
                 if exc.status == 429 and attempt < self._policy.attempts - 1:
