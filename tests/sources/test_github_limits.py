@@ -1,4 +1,4 @@
-"""GitHub rate limits answered with 429: the wait GitHub asks for is honoured, within the policy's bound."""
+"""GitHub answers that must fail an org rather than shorten it: rate limits past their bound, broken bodies."""
 
 from __future__ import annotations
 
@@ -40,3 +40,18 @@ def test_429_without_any_hint_backs_off_and_gives_up_bounded(github_api: FakeGit
     assert "429" in (found.error or "")
     assert len(sleeps) == FAST.attempts - 1
     assert github_api.count("GET", r"^/orgs/acme-labs/repos$") == FAST.attempts
+
+
+def test_a_truncated_page_fails_the_org_instead_of_shortening_it(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+    github_api.faults.add(Fault(path=r"^/orgs/acme-labs/repos$", malformed=True))
+    [found] = GithubRepos(source(github_api), 2, FAST, sleeps).discover()
+    assert not found.ok
+    assert "not valid JSON" in (found.error or "")
+    assert found.entries == ()
+
+
+def test_an_error_answer_that_is_not_json_still_names_the_status(github_api: FakeGitHub, sleeps: Sleeps) -> None:
+    github_api.faults.add(Fault(path=r"^/orgs/acme-labs/repos$", status=404, body="<html>Not Found</html>"))
+    [found] = GithubRepos(source(github_api), 2, FAST, sleeps).discover()
+    assert not found.ok
+    assert "answered 404" in (found.error or "")
