@@ -195,9 +195,10 @@ class GithubRepos:
         """
         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
         path = f"/orgs/{quote(org, safe='')}/repos"
+        # oldest first: a repo created while the pages are fetched lands on the last page instead of shifting the others
         params = {
             "type": "all",
-            "sort": "full_name",
+            "sort": "created",
             "direction": "asc",
             "per_page": PER_PAGE,
             "page": number,
