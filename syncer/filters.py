@@ -108,9 +108,10 @@ class RepoFilter:
             return False
         if repo.visibility.lower() not in self.visibility:
             return False
-        topics = {t.lower() for t in repo.topics}
-        if self.topics_include and not topics & self.topics_include:
-            return False
-        if topics & self.topics_exclude:
-            return False
+        if self.topics_include or self.topics_exclude:
+            topics = {t.lower() for t in repo.topics}
+            if self.topics_include and not topics & self.topics_include:
+                return False
+            if topics & self.topics_exclude:
+                return False
         return self.names.matches(repo.name, repo.full_name)

@@ -321,7 +321,7 @@ def _traits(item: dict[str, object]) -> RepoTraits:
         archived=bool(item.get("archived", False)),
         fork=bool(item.get("fork", False)),
         visibility=visibility,
-        topics=tuple(str(t) for t in topics),
+        topics=tuple(map(str, topics)),
     )
 
 
