@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
 from syncer.config import JiraSource
@@ -49,7 +50,7 @@ class JiraProjects:
     def discover(self) -> list[Discovery]:
         """One Discovery for the site: every wanted project, or the error that stopped the listing."""
         try:
-            with JiraClient(self._source, self._policy, self._sleep) as client:
+            with closing(JiraClient(self._source, self._policy, self._sleep)) as client:
                 projects = self._projects(client)
         except SourceError as exc:
             return [Discovery(self.scope, error=str(exc))]
@@ -60,7 +61,7 @@ class JiraProjects:
 
     def check(self) -> None:
         """Reach the site (serverInfo) and prove the credentials (myself); raise SourceError on failure."""
-        with JiraClient(self._source, self._policy, self._sleep) as client:
+        with closing(JiraClient(self._source, self._policy, self._sleep)) as client:
             client.get("serverInfo")
             client.get("myself")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,12 +54,6 @@ class JiraClient:
 
     def __repr__(self) -> str:
         return f"JiraClient(site={self._site!r})"
-
-    def __enter__(self) -> JiraClient:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 from syncer.config import PagerDutySource
 from syncer.errors import PermanentError, SourceError
@@ -49,7 +50,7 @@ class PagerDutyAccounts:
         subdomain = self._source.subdomain
         if subdomain is None:
             try:
-                with self._client() as client:
+                with closing(self._client()) as client:
                     subdomain = client.subdomain()
             except SourceError as exc:
                 return [Discovery(self.scope, error=str(exc))]
@@ -60,7 +61,7 @@ class PagerDutyAccounts:
 
     def check(self) -> None:
         """Reach /users?limit=1 with the token; a configured subdomain must be the token's own account."""
-        with self._client() as client:
+        with closing(self._client()) as client:
             found = client.subdomain()
         wanted = self._source.subdomain
         if wanted is not None and wanted.casefold() != found.casefold():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx2
@@ -69,12 +68,6 @@ class PagerDutyClient:
 
     def __repr__(self) -> str:
         return f"PagerDutyClient({self._label!r}, api_url={self._base!r})"
-
-    def __enter__(self) -> PagerDutyClient:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the connection pool."""
