@@ -24,7 +24,6 @@ from .conftest import FAST, Sleeps, settle
 
 SEARCH = r"/rest/api/2/project/search$"
 LIST = r"/rest/api/2/project$"
-LOGGED_IN = {"X-Seraph-LoginReason": "OK"}  # a scripted answer must say who it was served to, as Jira does
 
 
 def cloud(fake: FakeJira, **overrides: Any) -> JiraSource:
@@ -105,7 +104,7 @@ def test_archived_projects_only_when_asked(jira_cloud: FakeJira, sleeps: Sleeps)
 
 def test_archived_projects_answered_anyway_are_dropped(jira_cloud: FakeJira, sleeps: Sleeps) -> None:
     page = {"isLast": True, "values": [{"key": "LIVE", "projectTypeKey": "software"}, {"key": "OLD", "archived": True}]}
-    jira_cloud.faults.add(Fault(method="GET", path=SEARCH, status=200, body=page, headers=LOGGED_IN))
+    jira_cloud.faults.add(Fault(method="GET", path=SEARCH, status=200, body=page))
 
     discovery = discover_one(cloud(jira_cloud), sleeps)
 
@@ -301,7 +300,7 @@ def test_malformed_body_fails_the_site(jira_cloud: FakeJira, sleeps: Sleeps) -> 
 
 def test_a_page_without_values_fails_the_site(jira_cloud: FakeJira, sleeps: Sleeps) -> None:
     page = {"isLast": False, "values": []}
-    jira_cloud.faults.add(Fault(method="GET", path=SEARCH, status=200, body=page, headers=LOGGED_IN))
+    jira_cloud.faults.add(Fault(method="GET", path=SEARCH, status=200, body=page))
 
     discovery = discover_one(cloud(jira_cloud), sleeps)
 
