@@ -1,9 +1,10 @@
-"""The Source protocol: discover() returns one Discovery per scope, complete or failed, never short."""
+"""The Source protocol: discover() returns one Discovery per scope, complete or failed, never short; answer decoding."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from syncer.errors import PermanentError
 from syncer.model import Discovery, Scope
 
 
@@ -22,3 +23,25 @@ class Source(Protocol):
     def check(self) -> None:
         """Check the credentials against the API (for `validate --online`); raise SourceError on failure."""
         ...
+
+
+class Answer(Protocol):
+    """An HTTP answer of requests or httpx2: what decoding its JSON needs."""
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status."""
+        ...
+
+    def json(self) -> object:
+        """The decoded body; ValueError when it is not JSON."""
+        ...
+
+
+def json_body(response: Answer, where: str) -> object:
+    """An answer's JSON; a body that is not JSON is a permanent failure, never an empty list."""
+    try:
+        body: object = response.json()
+    except ValueError as exc:
+        raise PermanentError(f"{where} answered {response.status_code} with a body that is not JSON") from exc
+    return body

@@ -14,6 +14,7 @@ from syncer import metrics, retry
 from syncer.config import JiraSource
 from syncer.errors import PermanentError, SourceError, TransientError
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
+from syncer.sources.base import json_body
 
 TIMEOUT = (5.0, 30.0)  # (connect, read) seconds; the jira library has no timeout by default
 Params = Mapping[str, str | int | list[str]]
@@ -77,7 +78,7 @@ class JiraClient:
             metrics.count_http("jira", "error")
             raise _transport_error(exc, where) from exc
         _check_login(response, where)
-        return _json(response, where)
+        return json_body(response, where)
 
 
 def _count(response: requests.Response, *args: object, **kwargs: object) -> None:
@@ -119,11 +120,3 @@ def _check_login(response: requests.Response, where: str) -> None:
         raise PermanentError(f"{where}: the site refused the credentials (X-Seraph-LoginReason: {reason})")
     if response.headers.get("X-AUSERNAME", "").casefold() == "anonymous":
         raise PermanentError(f"{where}: the site answered as the anonymous user; check the credentials")
-
-
-def _json(response: requests.Response, where: str) -> object:
-    try:
-        body: object = response.json()
-    except ValueError as exc:
-        raise PermanentError(f"{where} answered {response.status_code} with a body that is not JSON") from exc
-    return body

@@ -13,6 +13,7 @@ from syncer import metrics, retry
 from syncer.config import PagerDutySource
 from syncer.errors import PermanentError, SourceError, TransientError
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
+from syncer.sources.base import json_body
 
 TIMEOUT = httpx2.Timeout(30.0, connect=5.0)  # the library's default is 60 s for every phase
 
@@ -90,7 +91,7 @@ class PagerDutyClient:
             raise _transport_error(exc, where) from exc
         if not response.is_success:
             raise _status_error(response, where)
-        return _json(response, where)
+        return json_body(response, where)
 
     def subdomain(self) -> str:
         """The account's subdomain: the first label of the host of a user's html_url (as the library reads it)."""
@@ -141,11 +142,3 @@ def _transport_error(exc: Exception, where: str) -> SourceError:
     if isinstance(cause, httpx2.TransportError):
         return TransientError(f"{where}: no answer ({type(cause).__name__})")
     return PermanentError(f"{where}: request failed ({type(cause).__name__})")
-
-
-def _json(response: httpx2.Response, where: str) -> object:
-    try:
-        body: object = response.json()
-    except ValueError as exc:
-        raise PermanentError(f"{where} answered {response.status_code} with a body that is not JSON") from exc
-    return body
