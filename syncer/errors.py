@@ -4,7 +4,10 @@ SyncerError
 ├── ConfigError          bad configuration or usage; raised before any network call (exit 2)
 ├── SourceError          a source system failed after retries (names system, scope and cause)
 │   ├── TransientError   worth retrying (5xx, 429, connection reset, timeout)
-│   └── PermanentError   not worth retrying (401, 403, 404, malformed answer)
+│   ├── PermanentError   not worth retrying (401, 403, 404, malformed answer)
+│   └── Stopped          the run may not go on: never retried
+│       ├── DeadlineExceeded   past `run_timeout`
+│       └── Interrupted        a signal or the daemon's shutdown
 ├── DatadogError         Datadog answered an error after retries, or something not understood
 │   └── ShapeError       the stored config has a shape syncer does not understand
 └── GuardRefused         a safety guard refused the plan (exit 3)
@@ -35,6 +38,18 @@ class TransientError(SourceError):
 
 class PermanentError(SourceError):
     """A failure that retrying will not fix."""
+
+
+class Stopped(SourceError):
+    """The run may not go on (its deadline passed, or it was interrupted); never retried."""
+
+
+class DeadlineExceeded(Stopped):
+    """The run went past its `run_timeout`."""
+
+
+class Interrupted(Stopped):
+    """The run was interrupted (SIGINT, SIGTERM, the daemon's shutdown)."""
 
 
 class DatadogError(SyncerError):

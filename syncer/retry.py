@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from syncer.deadline import Deadline
 from syncer.errors import TransientError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -63,13 +64,23 @@ Sleep = Callable[[float], None]
 T = TypeVar("T")
 
 
-def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep) -> T:
-    """Run `attempt` until it returns; a TransientError is retried with backoff, anything else propagates."""
+def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: Deadline | None = None) -> T:
+    """Run `attempt` until it returns; a TransientError is retried with backoff, anything else propagates.
+
+    With a deadline, no attempt starts once it has passed (or the run was stopped), and a wait that would end
+    past it is not waited: the last error is raised instead.
+    """
     for number in range(1, policy.attempts + 1):
+        if deadline is not None:
+            deadline.check()
         try:
             return attempt()
         except TransientError as exc:
             if number >= policy.attempts:
                 raise TransientError(f"{exc} (gave up after {number} attempts)") from exc.__cause__
-            sleep(policy.delay(number - 1, exc.retry_after))
+            wait = policy.delay(number - 1, exc.retry_after)
+            if deadline is not None and not deadline.allows(wait):
+                deadline.check()
+                raise TransientError(f"{exc} (no time left before the run's deadline to retry)") from exc.__cause__
+            sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover

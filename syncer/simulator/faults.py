@@ -22,7 +22,9 @@ class Fault:
     `method` None matches every method, `times` None applies forever. `status` answers with that
     status and the API's own error body unless `body` is given; `latency` delays the request;
     `timeout` holds the request until the client gives up; `malformed` answers 200 with the real
-    body cut in half. `reset_after` adds a rate-limit reset header computed when the answer is sent
+    body cut in half; `trickle` answers with the real status, headers and body (or `body`, when given) but
+    sends the body one byte every `trickle` seconds. `reset_after` adds a rate-limit reset header computed
+    when the answer is sent
     (`reset_header`, as an epoch when `reset_epoch`, else as seconds to wait).
     """
 
@@ -35,6 +37,7 @@ class Fault:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     malformed: bool = False
+    trickle: float | None = None
     reset_after: float | None = None
     reset_header: str = ""
     reset_epoch: bool = False

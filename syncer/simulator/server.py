@@ -291,6 +291,9 @@ class FakeServer:
             self._record(method, path, query, 0)
             await self._sleep(self.timeout_seconds)
             response = self.error_response(request, 504)
+        elif fault is not None and fault.trickle is not None:
+            await self._trickle(request, path, fault, send_with_headers)
+            return
         elif fault is not None and (fault.status is not None or fault.body is not None):
             response = self._fault_response(request, fault)
         elif fault is not None and fault.malformed:
@@ -321,6 +324,42 @@ class FakeServer:
             value_num = int(time.time() + seconds) if fault.reset_epoch else max(1, round(seconds))
             response.headers[fault.reset_header] = str(value_num)
         return response
+
+    async def _captured(self, request: Request, path: str) -> tuple[int, list[Any], bytes]:
+        """The answer the API would give (status, raw headers, body), without sending it."""
+        captured: dict[str, Any] = {"status": 200, "headers": [], "body": b""}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+
+        gate = await self.before_request(request, path)
+        if gate is not None:
+            await gate(request.scope, request.receive, capture)
+        else:
+            await self._app(request.scope, request.receive, capture)
+        return captured["status"], list(captured["headers"]), captured["body"]
+
+    async def _trickle(self, request: Request, path: str, fault: Fault, send: Send) -> None:
+        """The real answer (or the fault's body and status), its body sent one byte at a time."""
+        if fault.body is not None or fault.status is not None:
+            response = self._fault_response(request, fault)
+            status, headers, body = response.status_code, list(response.raw_headers), bytes(response.body)
+        else:
+            status, headers, body = await self._captured(request, path)
+        raw = MutableHeaders(raw=headers)
+        raw["content-length"] = str(len(body))
+        await send({"type": "http.response.start", "status": status, "headers": raw.raw})
+        stop = self._server.stop_event if self._server is not None else None
+        for index in range(len(body)):
+            if stop is not None and stop.is_set():
+                return
+            await send({"type": "http.response.body", "body": body[index : index + 1], "more_body": True})
+            await self._sleep(fault.trickle or 0.0)
+        await send({"type": "http.response.body", "body": b""})
 
     async def _malformed(self, request: Request, path: str, send: Send) -> None:
         captured: dict[str, Any] = {"headers": [], "body": b""}

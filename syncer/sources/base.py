@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from syncer.errors import PermanentError
-from syncer.model import Discovery, Scope
+from syncer.model import Discovery, Entry, Scope
 
 
 class Source(Protocol):
@@ -22,6 +23,16 @@ class Source(Protocol):
 
     def check(self) -> None:
         """Check the credentials against the API (for `validate --online`); raise SourceError on failure."""
+        ...
+
+    def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+        """Of current entries this source's healthy listing did not produce, those to keep after a direct look-up.
+
+        Called after discover(), only with entries inside this source's scope. An entry is kept when it still
+        exists and passes the filters (the listing missed it), and when its look-up fails or is cut short (never a
+        removal on doubt). It is not kept when the system answers that it is gone (404), or that it was renamed
+        to a name the listing has.
+        """
         ...
 
 
