@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from syncer.config import Config, GithubSection, JiraSection, PagerDutySection
+from syncer.deadline import Deadline
 from syncer.filters import NameFilter
 from syncer.model import Entry, Integration
 from syncer.retry import RetryPolicy, Sleep
@@ -14,8 +15,14 @@ from syncer.sources.jira import JiraProjects
 from syncer.sources.pagerduty import PagerDutyAccounts
 
 
-def sources(integration: Integration, config: Config, policy: RetryPolicy, sleep: Sleep = time.sleep) -> list[Source]:
-    """One Source per configured `sources` entry of the integration."""
+def sources(
+    integration: Integration,
+    config: Config,
+    policy: RetryPolicy,
+    sleep: Sleep = time.sleep,
+    deadline: Deadline | None = None,
+) -> list[Source]:
+    """One Source per configured `sources` entry of the integration, bounded by the run's deadline."""
     section = config.section(integration)
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):
