@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syncer import desired, document, guards, plan
 from syncer.datadog import DatadogClient
+from syncer.deadline import Deadline
 from syncer.errors import GuardRefused, SyncerError
 from syncer.model import Discovery, Entry, Integration, IntegrationReport, Plan, Result
 from syncer.settings import Effective
@@ -33,6 +34,7 @@ class Job:
     extra: Sequence[Entry] = ()
     dry_run: bool = False
     allow_deletions: int = 0
+    deadline: Deadline = field(default_factory=Deadline.unbounded)
 
 
 def run_once(job: Job, datadog: DatadogClient, clock: Clock = lambda: datetime.now(UTC)) -> IntegrationReport:

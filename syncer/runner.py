@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from syncer import metrics
 from syncer.config import Config
 from syncer.datadog import DatadogClient
+from syncer.deadline import Deadline
 from syncer.model import Integration, IntegrationReport, Result, RunReport
 from syncer.reconcile import Job, run_once
 from syncer.report import summary
@@ -28,15 +29,22 @@ def job(
     allow_deletions: int = 0,
     policy: RetryPolicy | None = None,
     sleep: Sleep = time.sleep,
+    deadline: Deadline | None = None,
 ) -> Job:
-    """The Job of one integration, with its sources built from the configuration."""
+    """The Job of one integration, with its sources built from the configuration, bounded by `deadline`.
+
+    Without a deadline the run gets its own, `run_timeout` from now.
+    """
+    settings = config.effective(integration)
+    bound = deadline if deadline is not None else Deadline(getattr(settings, "run_timeout", 900.0))
     return Job(
         integration=integration,
-        settings=config.effective(integration),
-        sources=factory.sources(integration, config, policy or DEFAULT_POLICY, sleep),
+        settings=settings,
+        sources=factory.sources(integration, config, policy or DEFAULT_POLICY, sleep, deadline=bound),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,
+        deadline=bound,
     )
 
 
