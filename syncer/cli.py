@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from syncer import __version__, configfile, logsetup, report, runner
+from syncer import __version__, configfile, interruption, logsetup, report, runner
 from syncer.config import Config
+from syncer.deadline import Stop
 from syncer.errors import ConfigError, SyncerError
 from syncer.model import Integration
 
@@ -132,7 +133,7 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _only(text: str | None, config: Config) -> list[Integration] | None:
-    if not text:
+    if text is None:
         return None
     chosen = []
     for name in (part.strip() for part in text.split(",") if part.strip()):
@@ -151,11 +152,14 @@ def _only(text: str | None, config: Config) -> list[Integration] | None:
 def _sync(args: argparse.Namespace) -> int:
     config = _load(args)
     only = _only(args.only, config)
-    result = runner.run(config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions)
+    stop = Stop()
+    with interruption.handled(stop):
+        result = runner.run(config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions, stop=stop)
     if args.output == "json":
         _emit(json.dumps(report.as_json(result), indent=2))
     else:
         _emit(report.as_text(result, limit=None if args.dry_run else 50))
+    interruption.exit_if_left_behind(result.exit_code)
     return result.exit_code
 
 

@@ -1,4 +1,9 @@
-"""DatadogClient (httpx): read and replace entity-integration configs, check keys; retries 429/5xx."""
+"""DatadogClient (httpx): read and replace entity-integration configs, check keys; retries 429/5xx, bounded.
+
+Every answer is read piece by piece under the run's deadline and a size cap (a trickled body cannot hold a run),
+and only Datadog's own answers are believed: a 404 means "nothing stored" only when its body is Datadog's JSON
+`errors` document, and redirects are never followed.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,45 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import httpx
 
-from syncer import document, metrics
+from syncer import document, metrics, retry
 from syncer.config import DatadogConfig
-from syncer.errors import DatadogError
+from syncer.deadline import Deadline
+from syncer.errors import DatadogError, TransientError
 from syncer.model import JSON, Current, Integration
+from syncer.redact import REDACTOR, display_url, redact
 from syncer.retry import RETRY_STATUSES, RetryPolicy, Sleep, parse_seconds
 
 log = logging.getLogger(__name__)
 PATH = "/api/v2/idp/entity_integrations/{}"
 USER_AGENT = "syncer (+https://github.com/syncer)"
+MAX_BYTES = 64 * 1024 * 1024  # Datadog's documents are far smaller; a larger answer is not Datadog's
+READ_SECONDS = 30.0
+PUT_SECONDS = 60.0  # a PUT once sent is awaited to its answer (also after a stop), bounded by this
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, read whole."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    def json(self) -> object:
+        """The decoded body; ValueError when it is not JSON."""
+        return json.loads(self.body.decode("utf-8"))
+
+
+class _Retry(TransientError):
+    """An answer worth retrying (429, 5xx, no answer); becomes a DatadogError once retries are spent."""
+
+    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(message, retry_after)
+        self.status = status
 
 
 class DatadogClient:
@@ -35,21 +67,24 @@ class DatadogClient:
         self.base_url = config.base_url
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        api_key, app_key = config.api_key.get_secret_value(), config.app_key.get_secret_value()
+        REDACTOR.add(api_key, app_key)
+        self._timeout = timeout or httpx.Timeout(READ_SECONDS, connect=10.0)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
-                "DD-API-KEY": config.api_key.get_secret_value(),
-                "DD-APPLICATION-KEY": config.app_key.get_secret_value(),
+                "DD-API-KEY": api_key,
+                "DD-APPLICATION-KEY": app_key,
                 "Accept": "application/json",
                 "User-Agent": USER_AGENT,
             },
-            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
+            timeout=self._timeout,
             transport=transport or httpx.HTTPTransport(retries=2),
-            event_hooks={"response": [_count]},
+            follow_redirects=False,
         )
 
     def __repr__(self) -> str:
-        return f"DatadogClient(base_url={self.base_url!r})"
+        return f"DatadogClient(base_url={display_url(self.base_url)!r})"
 
     def __enter__(self) -> DatadogClient:
         return self
@@ -61,97 +96,130 @@ class DatadogClient:
         """Close the connection pool."""
         self._http.close()
 
-    def get_config(self, integration: Integration) -> Current:
-        """The stored config; an empty, non-existing one on 404."""
-        response = self._send("GET", PATH.format(integration), ok=(200, 404))
-        if response.status_code == 404:
+    def get_config(self, integration: Integration, deadline: Deadline | None = None) -> Current:
+        """The stored config; an empty, non-existing one on Datadog's own 404."""
+        path = PATH.format(integration)
+        answer = self._send("GET", path, ok=(200, 404), deadline=deadline)
+        if answer.status == 404:
+            if not _is_errors_document(answer):
+                raise DatadogError(
+                    f"Datadog GET {path} answered 404 with a body that is not Datadog's errors document "
+                    "(a proxy or a wrong api_url?); not taking it for an empty list",
+                    404,
+                )
             return Current(integration=integration)
-        return document.parse_response(integration, _json(response, integration))
+        return document.parse_response(integration, _json(answer, integration))
 
-    def put_config(self, integration: Integration, config: Mapping[str, JSON]) -> Current | None:
+    def put_config(
+        self, integration: Integration, config: Mapping[str, JSON], deadline: Deadline | None = None
+    ) -> Current | None:
         """Replace the stored config with `config`; returns what Datadog stored, None when its answer is unreadable.
 
         The write has succeeded once Datadog answered 2xx: an answer body syncer cannot read is logged, not a failure.
+        No attempt starts once `deadline` passed or was stopped; one already sent is awaited (up to PUT_SECONDS).
         """
         body = document.request_body(config)
-        response = self._send("PUT", PATH.format(integration), ok=(200, 201, 204), body=body)
+        answer = self._send("PUT", PATH.format(integration), ok=(200, 201, 204), body=body, deadline=deadline)
         try:
-            return document.parse_response(integration, _json(response, integration))
+            return document.parse_response(integration, _json(answer, integration))
         except DatadogError as exc:
             log.warning("Datadog accepted the %s list but its answer is not readable: %s", integration, exc)
             return None
 
-    def validate_keys(self) -> None:
+    def validate_keys(self, deadline: Deadline | None = None) -> None:
         """Check the keys with GET /api/v2/validate_keys."""
-        self._send("GET", "/api/v2/validate_keys", ok=(200,))
+        self._send("GET", "/api/v2/validate_keys", ok=(200,), deadline=deadline)
 
-    def _send(self, method: str, path: str, ok: tuple[int, ...], body: JSON = None) -> httpx.Response:
-        """Send with retries on 429, 5xx and transport errors; raise DatadogError otherwise."""
-        attempts = self._retry.attempts
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                response = self._http.request(method, path, json=body if body is not None else None)
-            except httpx.TransportError as exc:
-                metrics.count_http("datadog", "error")
-                if last:
-                    raise DatadogError(f"Datadog {method} {path}: {type(exc).__name__}: {exc}") from exc
-                wait = self._retry.delay(attempt)
-                log.warning("datadog request failed, retrying", extra=_ctx(method, path, str(exc), wait))
-                self._sleep(wait)
-                continue
-            if response.status_code in ok:
-                return response
-            if response.status_code not in RETRY_STATUSES or last:
-                raise _error(method, path, response)
-            asked = parse_seconds(response.headers.get("X-RateLimit-Reset")) if response.status_code == 429 else None
-            wait = self._retry.delay(attempt, asked)
-            log.warning("datadog answered %s, retrying", response.status_code, extra=_ctx(method, path, None, wait))
-            self._sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _send(
+        self, method: str, path: str, ok: tuple[int, ...], body: JSON = None, deadline: Deadline | None = None
+    ) -> Answer:
+        """Send with retries on 429, 5xx and transport errors, bounded by `deadline`; DatadogError otherwise."""
+        bound = deadline or Deadline.unbounded()
+        try:
+            return retry.call(lambda: self._once(method, path, ok, body, bound), self._retry, self._sleep, bound)
+        except _Retry as exc:
+            raise DatadogError(str(exc), exc.status) from None
 
-
-def _count(response: httpx.Response) -> None:
-    metrics.count_http("datadog", response.status_code)
-
-
-def _ctx(method: str, path: str, error: str | None, wait: float) -> dict[str, object]:
-    out: dict[str, object] = {"method": method, "path": path, "retry_in_seconds": round(wait, 2)}
-    if error:
-        out["error"] = error
-    return out
+    def _once(self, method: str, path: str, ok: tuple[int, ...], body: JSON, deadline: Deadline) -> Answer:
+        # a PUT under way is awaited to its answer even after a stop: its own bound, not the run's
+        reading = Deadline(PUT_SECONDS) if method == "PUT" else deadline
+        timeout = httpx.Timeout(
+            reading.timeout(self._timeout.read or READ_SECONDS), connect=deadline.timeout(self._timeout.connect or 10.0)
+        )
+        try:
+            with self._http.stream(method, path, json=body, timeout=timeout) as response:
+                answer = Answer(response.status_code, response.headers, _read(response, reading, method, path))
+        except httpx.TransportError as exc:
+            metrics.count_http("datadog", "error")
+            raise _Retry(f"Datadog {method} {path}: no answer ({type(exc).__name__})") from exc
+        metrics.count_http("datadog", answer.status)
+        if answer.status in ok:
+            return answer
+        if answer.status in RETRY_STATUSES:
+            asked = parse_seconds(answer.headers.get("X-RateLimit-Reset")) if answer.status == 429 else None
+            if asked is None:
+                asked = parse_seconds(answer.headers.get("Retry-After"))
+            log.warning("datadog answered %s, retrying", answer.status, extra={"method": method, "path": path})
+            raise _Retry(_error_text(method, path, answer), retry_after=asked, status=answer.status)
+        raise _error(method, path, answer)
 
 
-def _json(response: httpx.Response, integration: Integration) -> JSON:
+def _read(response: httpx.Response, deadline: Deadline, method: str, path: str) -> bytes:
+    """The whole body, piece by piece; a body still arriving at the deadline, or too large, is no answer."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise DatadogError(f"Datadog {method} {path}: the answer is larger than {MAX_BYTES // 2**20} MB")
+        if deadline.expired:
+            raise httpx.ReadTimeout(f"answer still arriving at the deadline ({size} bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _is_errors_document(answer: Answer) -> bool:
+    """True when the body is Datadog's JSON error document: an object with an `errors` list."""
     try:
-        parsed: JSON = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DatadogError(
-            f"Datadog {integration}: answer {response.status_code} is not valid JSON", response.status_code
-        ) from exc
+        body = answer.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("errors"), list)
+
+
+def _json(answer: Answer, integration: Integration) -> JSON:
+    try:
+        parsed: JSON = json.loads(answer.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DatadogError(f"Datadog {integration}: answer {answer.status} is not valid JSON", answer.status) from exc
     return parsed
 
 
-def _error(method: str, path: str, response: httpx.Response) -> DatadogError:
+def _error_text(method: str, path: str, answer: Answer) -> str:
+    return f"Datadog {method} {path} answered {answer.status}: {describe_errors(answer)}"
+
+
+def _error(method: str, path: str, answer: Answer) -> DatadogError:
     """A DatadogError carrying Datadog's own error text."""
-    detail = describe_errors(response)
     hint = ""
-    if response.status_code in (401, 403):
+    if answer.status in (401, 403):
         hint = " (check DD_API_KEY / DD_APP_KEY, the site, and the app key's permissions)"
-    return DatadogError(
-        f"Datadog {method} {path} answered {response.status_code}: {detail}{hint}", response.status_code
-    )
+    elif 300 <= answer.status < 400:
+        location = display_url(answer.headers.get("location", ""))
+        hint = f" (a redirect{f' to {location}' if location else ''}; not followed: check datadog.site / api_url)"
+    return DatadogError(redact(f"{_error_text(method, path, answer)}{hint}"), answer.status)
 
 
-def describe_errors(response: httpx.Response) -> str:
-    """Datadog's `errors` items (strings or objects) as one line."""
+def describe_errors(answer: Answer) -> str:
+    """Datadog's `errors` items (strings or objects) as one line, at most 300 characters, secrets masked."""
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return response.text[:300].strip() or response.reason_phrase
+        body = answer.json()
+    except (ValueError, UnicodeDecodeError):
+        text = answer.body[:600].decode("utf-8", "replace").strip()
+        return redact(text)[:300] or httpx.codes.get_reason_phrase(answer.status)
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors:
-        return json.dumps(body)[:300]
+        return redact(json.dumps(body))[:300]
     parts = []
     for item in errors:
         if isinstance(item, dict):
@@ -160,4 +228,4 @@ def describe_errors(response: httpx.Response) -> str:
             parts.append(f"{text or json.dumps(item)}{f' (at {pointer})' if pointer else ''}")
         else:
             parts.append(str(item))
-    return "; ".join(parts)
+    return redact("; ".join(parts))[:300]

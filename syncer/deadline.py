@@ -17,6 +17,22 @@ from syncer.errors import DeadlineExceeded, Interrupted
 Clock = Callable[[], float]
 
 
+class Stop(threading.Event):
+    """A stop event that says why: shared by every run a signal or a shutdown must stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason = "interrupted"
+        self.signal: str | None = None
+
+    def stop(self, reason: str, signal: str | None = None) -> None:
+        """Set the event, with its reason and the signal behind it (the first ones given are kept)."""
+        if not self.is_set():
+            self.reason = reason
+            self.signal = signal
+        self.set()
+
+
 class Deadline:
     """The end of one run: a monotonic time (or none), plus a stop event shared with whoever may interrupt it."""
 
@@ -52,8 +68,11 @@ class Deadline:
 
     def stop(self, reason: str = "interrupted") -> None:
         """Stop the run now: waits end, the next check raises Interrupted."""
-        self._reason = reason
-        self._stop.set()
+        if isinstance(self._stop, Stop):
+            self._stop.stop(reason)
+        else:
+            self._reason = reason
+            self._stop.set()
 
     @property
     def stopped(self) -> bool:
@@ -63,7 +82,7 @@ class Deadline:
     @property
     def reason(self) -> str:
         """Why the run was stopped (e.g. "interrupted by SIGINT")."""
-        return self._reason
+        return self._stop.reason if isinstance(self._stop, Stop) else self._reason
 
     def remaining(self) -> float:
         """Seconds left (0 when stopped or past the end; inf when unbounded)."""
@@ -80,7 +99,7 @@ class Deadline:
         """Raise Interrupted when stopped, DeadlineExceeded when past the end; else return."""
         prefix = f"{where}: " if where else ""
         if self._stop.is_set():
-            raise Interrupted(f"{prefix}{self._reason}")
+            raise Interrupted(f"{prefix}{self.reason}")
         if self._clock() >= self._at:
             raise DeadlineExceeded(f"{prefix}{self._label} of {_duration(self._seconds)} exceeded")
 

@@ -25,6 +25,12 @@ def parse_response(integration: Integration, body: JSON) -> Current:
     config = _dig(body, ("data", "attributes", "config"), integration)
     if not isinstance(config, dict):
         raise ShapeError(f"Datadog {integration} config: data.attributes.config is not an object")
+    if integration.list_key not in config and config:
+        others = ", ".join(sorted(config))[:200]
+        raise ShapeError(
+            f"Datadog {integration} config has no {integration.list_key} list but other keys ({others}); "
+            "not overwriting a config syncer does not understand"
+        )
     items = config.get(integration.list_key, [])
     if not isinstance(items, list):
         raise ShapeError(f"Datadog {integration} config: {integration.list_key} is not a list")
@@ -37,14 +43,27 @@ def parse_response(integration: Integration, body: JSON) -> Current:
     return Current(integration=integration, entries=tuple(entries), other=other, exists=True)
 
 
-def render(current: Current, result: Sequence[Entry]) -> dict[str, JSON]:
-    """The config object to PUT: the result list, keeping unmanaged fields and the keys beside the list."""
+def render(
+    current: Current, result: Sequence[Entry], origin: Sequence[int | None] = ()
+) -> dict[str, JSON]:
+    """The config object to PUT: the result list, keeping unmanaged fields and the keys beside the list.
+
+    `origin` (a Plan's) names, per result entry, the stored item it rewrites; without it, entries are matched
+    with the first stored item of their key.
+    """
     held: dict[EntryKey, Mapping[str, JSON]] = {}
     for stored in current.entries:
         held.setdefault(stored.entry.key(), stored.raw)
     items: list[JSON] = []
-    for entry in result:
-        merged: dict[str, JSON] = dict(held.get(entry.key(), {}))
+    for position, entry in enumerate(result):
+        index = origin[position] if len(origin) == len(result) else -1
+        if index is None:
+            base: Mapping[str, JSON] = {}
+        elif index >= 0:
+            base = current.entries[index].raw
+        else:
+            base = held.get(entry.key(), {})
+        merged: dict[str, JSON] = dict(base)
         if isinstance(entry, PagerDutyAccount) and entry.subdomain is None:
             merged.pop("subdomain", None)
         merged.update(entry.to_json())

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from syncer.errors import GuardRefused
 from syncer.model import Discovery, Entry, EntryKey, Plan
 from syncer.settings import DeletionLimit
+
+
+def keeper(
+    discoveries: Sequence[Discovery], upsert_only: bool, confirmed: Sequence[Entry] = ()
+) -> Callable[[Entry], bool]:
+    """Which current entries the plan must not remove (written back as they are):
+
+    - a failed scope keeps the current entries it answers for;
+    - a failed scope of unknown identity keeps every current entry no healthy scope produced;
+    - upsert-only keeps every current entry;
+    - an entry a direct look-up confirmed (confirm_removals) is kept.
+    """
+    failed = [d.scope for d in discoveries if not d.ok]
+    unknown_failed = any(scope.owns is None for scope in failed)
+    produced = {e.key() for d in discoveries if d.ok for e in d.entries}
+    kept = {e.key() for e in confirmed}
+
+    def keep(entry: Entry) -> bool:
+        key = entry.key()
+        return (
+            upsert_only
+            or key in kept
+            or any(scope.covers(entry) for scope in failed)
+            or (unknown_failed and key not in produced)
+        )
+
+    return keep
 
 
 def protect(
@@ -15,22 +42,12 @@ def protect(
     discoveries: Sequence[Discovery],
     upsert_only: bool,
 ) -> tuple[Entry, ...]:
-    """Add back the current entries the plan must not remove.
-
-    - a failed scope keeps the current entries it answers for;
-    - a failed scope of unknown identity keeps every current entry no healthy scope produced;
-    - upsert-only keeps every current entry.
-    """
+    """The desired entries plus the current entries the plan must not remove (see `keeper`), one per key."""
     wanted: dict[EntryKey, Entry] = {entry.key(): entry for entry in desired}
-    failed = [d.scope for d in discoveries if not d.ok]
-    unknown_failed = any(scope.owns is None for scope in failed)
-    produced = {e.key() for d in discoveries if d.ok for e in d.entries}
+    keep = keeper(discoveries, upsert_only)
     for entry in current:
-        key = entry.key()
-        if key in wanted:
-            continue
-        if upsert_only or any(scope.covers(entry) for scope in failed) or (unknown_failed and key not in produced):
-            wanted[key] = entry
+        if entry.key() not in wanted and keep(entry):
+            wanted[entry.key()] = entry
     return tuple(wanted.values())
 
 

@@ -178,6 +178,7 @@ class Plan:
     changed: tuple[Change, ...]
     unchanged: tuple[Entry, ...]
     result: tuple[Entry, ...]
+    origin: tuple[int | None, ...] = ()  # per `result` entry: the index of the stored item it rewrites, or None
 
     @property
     def has_changes(self) -> bool:
@@ -208,6 +209,7 @@ class IntegrationReport:
     final_count: int = 0
     sources: tuple[Discovery, ...] = ()
     errors: tuple[str, ...] = ()
+    interrupted: bool = False  # stopped by a signal or the daemon's shutdown before it could finish
 
     @property
     def duration_seconds(self) -> float:
@@ -215,15 +217,21 @@ class IntegrationReport:
         return (self.finished_at - self.started_at).total_seconds()
 
 
+_SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
 @dataclass(frozen=True)
 class RunReport:
     """The reports of every integration of one pass."""
 
     integrations: tuple[IntegrationReport, ...]
+    interrupted_by: str | None = None  # "SIGINT" or "SIGTERM" when a signal stopped the pass
 
     @property
     def exit_code(self) -> int:
-        """0 all in step, 1 a failure, 3 a guard refused (failure wins over refusal)."""
+        """0 all in step, 1 a failure, 3 a guard refused (failure wins over refusal); 130/143 after a signal."""
+        if self.interrupted_by is not None:
+            return _SIGNAL_EXIT.get(self.interrupted_by, 130)
         results = {r.result for r in self.integrations}
         if Result.FAILURE in results:
             return 1

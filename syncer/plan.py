@@ -9,38 +9,74 @@ Entries are matched by key (case-insensitive); the desired spelling and values w
     c              | —              | removed
     Acme/x         | acme/x         | changed (same key, other spelling)
     jira P acct=1  | jira P acct=2  | changed (same key, other values)
+    R1, r1         | r1             | r1 matched with R1 (changed); the second stored item r1 removed
+    R1, r1 (kept)  | —              | both written back as they are (keep: a failed source, upsert-only)
+
+Every stored item is accounted for: items sharing one key (case duplicates, PagerDuty accounts without a
+subdomain) are matched one to one; each item that is neither matched nor kept is a removal, counted by the guard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from syncer.model import Change, Entry, EntryKey, Integration, Plan, sort_key
 
+Keep = Callable[[Entry], bool]
 
-def compute(integration: Integration, current: Iterable[Entry], desired: Iterable[Entry]) -> Plan:
-    """Compute added / removed / changed / unchanged and the full list to write (sorted, deduplicated)."""
-    current_by_key: dict[EntryKey, Entry] = {}
-    for entry in current:
-        current_by_key.setdefault(entry.key(), entry)
+
+def compute(
+    integration: Integration, current: Iterable[Entry], desired: Iterable[Entry], keep: Keep | None = None
+) -> Plan:
+    """Compute added / removed / changed / unchanged and the full list to write (sorted).
+
+    `current` is the stored list item by item; `keep` says which stored items must be written back as they are
+    when no desired entry takes their place (the first stored item of a desired key is matched with it).
+    """
     desired_by_key: dict[EntryKey, Entry] = {}
     for entry in desired:
         desired_by_key.setdefault(entry.key(), entry)
-    added, changed, unchanged = [], [], []
-    for key, wanted in desired_by_key.items():
-        held = current_by_key.get(key)
-        if held is None:
-            added.append(wanted)
-        elif held == wanted:
-            unchanged.append(wanted)
+    held_items = list(current)
+    partner = _partners(held_items, desired_by_key)
+    matched = set(partner)
+    written: list[tuple[Entry, int | None]] = []
+    changed, unchanged, removed = [], [], []
+    for index, held in enumerate(held_items):
+        key = held.key()
+        wanted = desired_by_key.get(key)
+        if wanted is not None and partner.get(key) == index:
+            written.append((wanted, index))
+            if held == wanted:
+                unchanged.append(wanted)
+            else:
+                changed.append(Change(before=held, after=wanted))
+        elif keep is not None and keep(held):
+            written.append((held, index))
+            unchanged.append(held)
         else:
-            changed.append(Change(before=held, after=wanted))
-    removed = [entry for key, entry in current_by_key.items() if key not in desired_by_key]
+            removed.append(held)
+    added = [wanted for key, wanted in desired_by_key.items() if key not in matched]
+    written += [(entry, None) for entry in added]
+    written.sort(key=lambda item: (sort_key(item[0]), -1 if item[1] is None else item[1]))
     return Plan(
         integration=integration,
         added=tuple(sorted(added, key=sort_key)),
         removed=tuple(sorted(removed, key=sort_key)),
         changed=tuple(sorted(changed, key=lambda c: sort_key(c.after))),
         unchanged=tuple(sorted(unchanged, key=sort_key)),
-        result=tuple(sorted(desired_by_key.values(), key=sort_key)),
+        result=tuple(entry for entry, _ in written),
+        origin=tuple(index for _, index in written),
     )
+
+
+def _partners(current: list[Entry], desired_by_key: dict[EntryKey, Entry]) -> dict[EntryKey, int]:
+    """Per desired key, the stored item it rewrites: one equal to it if there is one, else the first of its key."""
+    partner: dict[EntryKey, int] = {}
+    for index, held in enumerate(current):
+        key = held.key()
+        wanted = desired_by_key.get(key)
+        if wanted is None:
+            continue
+        if key not in partner or (held == wanted and current[partner[key]] != wanted):
+            partner[key] = index
+    return partner

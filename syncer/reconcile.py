@@ -1,27 +1,31 @@
 """run_once: one pass of the pipeline for one integration — the ONLY place dry-run is decided.
 
-discover (every source, concurrently) → filter (inside each source) → desired.build → datadog.get_config →
-guards.protect → plan.compute → guards.check → [dry-run stops here] → datadog.put_config → report.
+discover (every source, concurrently, bounded by the run's deadline) → filter (inside each source) → desired.build →
+datadog.get_config → guards.keeper → plan.compute → confirm removals (direct look-ups) → guards.check →
+[dry-run stops here] → re-read the list, re-plan if it changed → datadog.put_config → report.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syncer import desired, document, guards, plan
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline
-from syncer.errors import GuardRefused, SyncerError
-from syncer.model import Discovery, Entry, Integration, IntegrationReport, Plan, Result
+from syncer.errors import DatadogError, GuardRefused, Stopped, SyncerError
+from syncer.model import Current, Discovery, Entry, Integration, IntegrationReport, Plan, Result
 from syncer.settings import Effective
 from syncer.sources.base import Source
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+REPLANS = 3  # the list changed between the plan and the PUT: plan again on the new list up to this many times
+GRACE_SECONDS = 5.0  # after the deadline, how long sources get to notice it and return before they are abandoned
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Job:
     dry_run: bool = False
     allow_deletions: int = 0
     deadline: Deadline = field(default_factory=Deadline.unbounded)
+    grace_seconds: float = GRACE_SECONDS
 
 
 def run_once(job: Job, datadog: DatadogClient, clock: Clock = lambda: datetime.now(UTC)) -> IntegrationReport:
@@ -42,57 +47,159 @@ def run_once(job: Job, datadog: DatadogClient, clock: Clock = lambda: datetime.n
     started = clock()
     discoveries: list[Discovery] = []
     try:
-        discoveries = discover(job.sources)
+        discoveries = discover(job.sources, job.deadline, job.grace_seconds)
         return _reconcile(job, datadog, discoveries, started, clock)
     except SyncerError as exc:
-        return _report(job, Result.FAILURE, started, clock, discoveries, errors=[str(exc)])
+        errors = [*_failures(discoveries), str(exc)]
+        return _report(job, Result.FAILURE, started, clock, discoveries, errors=_unique(errors))
     except Exception as exc:
         log.exception("unexpected error", extra={"integration": str(job.integration)})
         message = f"unexpected error: {type(exc).__name__}: {exc}"
         return _report(job, Result.FAILURE, started, clock, discoveries, errors=[message])
 
 
-def discover(sources: Sequence[Source]) -> list[Discovery]:
-    """Run every source concurrently; an exception escaping a source fails that source's whole scope."""
-    if not sources:
-        return []
-    with ThreadPoolExecutor(len(sources), thread_name_prefix="source") as pool:
-        futures = [pool.submit(source.discover) for source in sources]
-        out: list[Discovery] = []
-        for source, future in zip(sources, futures, strict=True):
-            try:
-                out.extend(future.result())
-            except Exception as exc:
-                log.exception("source raised", extra={"source": source.scope.label})
-                out.append(Discovery(source.scope, error=f"{source.scope.label}: {type(exc).__name__}: {exc}"))
+def discover(
+    sources: Sequence[Source], deadline: Deadline | None = None, grace: float = GRACE_SECONDS
+) -> list[Discovery]:
+    """Run every source concurrently; a source that raises, or outlives the deadline, fails its whole scope.
+
+    Sources run in daemon threads: one that does not return by the deadline (plus a short grace) is abandoned —
+    its scope fails and whatever it finds later is never used, so a stuck server cannot hold the run.
+    """
+    bound = deadline or Deadline.unbounded()
+    futures = [_start(source) for source in sources]
+    out: list[Discovery] = []
+    for source, future in zip(sources, futures, strict=True):
+        label = source.scope.label
+        wait = bound.remaining() + grace
+        try:
+            out.extend(future.result(timeout=None if wait == float("inf") else wait))
+        except TimeoutError:
+            reason = bound.reason if bound.stopped else "run_timeout exceeded"
+            log.error("%s: still listing at the run's end; abandoned", label, extra={"source": label})
+            out.append(Discovery(source.scope, error=f"{label}: {reason}; the listing was abandoned"))
+        except Exception as exc:
+            log.exception("source raised", extra={"source": label})
+            out.append(Discovery(source.scope, error=f"{label}: {type(exc).__name__}: {exc}"))
     return out
+
+
+def _start(source: Source) -> Future[list[Discovery]]:
+    future: Future[list[Discovery]] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(source.discover())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name=f"source-{source.scope.label}", daemon=True).start()
+    return future
 
 
 def _reconcile(
     job: Job, datadog: DatadogClient, discoveries: list[Discovery], started: datetime, clock: Clock
 ) -> IntegrationReport:
-    failures = [d.error for d in discoveries if d.error is not None]
+    failures = _failures(discoveries)
     if failures and job.settings.on_source_error == "abort":
         errors = [*failures, f"on_source_error is abort: {job.integration} was not written"]
         return _report(job, Result.FAILURE, started, clock, discoveries, errors=errors)
-    current = datadog.get_config(job.integration)
-    held = [stored.entry for stored in current.entries]
-    wanted = guards.protect(
-        held, desired.build(discoveries, job.extra), discoveries, job.settings.policy == "upsert-only"
+    job.deadline.check()
+    current = datadog.get_config(job.integration, job.deadline)
+    wanted = desired.build(discoveries, job.extra)
+    confirmed = _confirm(job, current, wanted, discoveries)
+    for attempt in range(REPLANS + 1):
+        changes = _plan(job, current, wanted, discoveries, confirmed)
+        held = len(current.entries)
+        try:
+            guards.check(changes, held, job.settings.max_deletions, job.allow_deletions)
+        except GuardRefused as exc:
+            refused = Result.FAILURE if failures else Result.REFUSED
+            return _report(job, refused, started, clock, discoveries, [*failures, str(exc)], changes, held)
+        result = Result.FAILURE if failures else Result.SUCCESS
+        if not changes.has_changes or job.dry_run:
+            return _report(job, result, started, clock, discoveries, failures, changes, held)
+        job.deadline.check("before the PUT")
+        fresh = datadog.get_config(job.integration, job.deadline)
+        if fresh == current:
+            job.deadline.check("before the PUT")
+            stored = datadog.put_config(job.integration, document.render(current, changes.result, changes.origin))
+            final = len(stored.entries) if stored is not None else len(changes.result)
+            return _report(job, result, started, clock, discoveries, failures, changes, held, final, True)
+        log.warning(
+            "%s: the list in Datadog changed since it was read; planning again on the new list",
+            job.integration,
+            extra={"integration": str(job.integration), "attempt": attempt + 1},
+        )
+        current = fresh
+    raise DatadogError(
+        f"the {job.integration} list in Datadog changed {REPLANS + 1} times between the plan and the PUT "
+        "(another writer?); nothing written"
     )
-    changes = plan.compute(job.integration, held, wanted)
-    result = Result.FAILURE if failures else Result.SUCCESS
+
+
+def _plan(
+    job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery], confirmed: Sequence[Entry]
+) -> Plan:
+    upsert_only = job.settings.policy == "upsert-only"
+    held = [stored.entry for stored in current.entries]
+    protected = guards.protect(held, [*wanted, *confirmed], discoveries, upsert_only)
+    return plan.compute(job.integration, held, protected, guards.keeper(discoveries, upsert_only, confirmed))
+
+
+def _confirm(
+    job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery]
+) -> tuple[Entry, ...]:
+    """Look up (up to confirm_removals) entries healthy listings would remove; those still there are kept."""
+    limit: int = getattr(job.settings, "confirm_removals", 50)
+    if limit <= 0 or job.settings.policy == "upsert-only":
+        return ()
+    draft = _plan(job, current, wanted, discoveries, ())
+    wanted_keys = {e.key() for e in wanted}
+    healthy = [d.scope for d in discoveries if d.ok]
+    missing = [e for e in draft.removed if e.key() not in wanted_keys and any(s.covers(e) for s in healthy)]
+    asked = missing[:limit]
+    kept: list[Entry] = []
+    for source in job.sources:
+        mine = [e for e in asked if source.scope.covers(e)]
+        if mine:
+            kept.extend(_confirm_with(source, mine))
+    if len(missing) > limit:
+        log.warning(
+            "%s: %d removals, %d looked up (confirm_removals); the deletion guard decides the rest",
+            job.integration,
+            len(missing),
+            limit,
+            extra={"integration": str(job.integration)},
+        )
+    if kept:
+        log.warning(
+            "%s: %d entries missing from a listing still exist and are kept: %s",
+            job.integration,
+            len(kept),
+            ", ".join(e.label() for e in kept[:20]),
+            extra={"integration": str(job.integration), "event": "removals_confirmed"},
+        )
+    return tuple(kept)
+
+
+def _confirm_with(source: Source, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+    """A source's look-ups; if the look-up itself breaks, every entry is kept (never a removal on doubt)."""
     try:
-        guards.check(changes, len(held), job.settings.max_deletions, job.allow_deletions)
-    except GuardRefused as exc:
-        refused = Result.FAILURE if failures else Result.REFUSED
-        return _report(job, refused, started, clock, discoveries, [*failures, str(exc)], changes, len(held))
-    applied = False
-    final = len(held)
-    if changes.has_changes and not job.dry_run:
-        stored = datadog.put_config(job.integration, document.render(current, changes.result))
-        applied, final = True, len(stored.entries) if stored is not None else len(changes.result)
-    return _report(job, result, started, clock, discoveries, failures, changes, len(held), final, applied)
+        return tuple(source.confirm(entries))
+    except Stopped:
+        raise
+    except Exception as exc:
+        log.warning("%s: looking up removals failed (%s); keeping them", source.scope.label, exc)
+        return tuple(entries)
+
+
+def _failures(discoveries: Sequence[Discovery]) -> list[str]:
+    return [d.error for d in discoveries if d.error is not None]
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def _report(
@@ -107,6 +214,7 @@ def _report(
     final_count: int | None = None,
     applied: bool = False,
 ) -> IntegrationReport:
+    interrupted = job.deadline.stopped and not applied and result is not Result.SUCCESS
     return IntegrationReport(
         integration=job.integration,
         result=result,
@@ -119,4 +227,6 @@ def _report(
         final_count=current_count if final_count is None else final_count,
         sources=tuple(discoveries),
         errors=tuple(errors),
+        interrupted=interrupted,
     )
+

@@ -7,10 +7,18 @@ from syncer.model import JSON, Change, Entry, IntegrationReport, RunReport
 
 def as_json(report: RunReport) -> dict[str, JSON]:
     """The machine-readable report: per integration, status, counts, added, removed, changed, errors."""
-    return {
+    out: dict[str, JSON] = {
         "exit_code": report.exit_code,
         "integrations": [_integration(r) for r in report.integrations],
     }
+    if report.interrupted_by is not None:
+        out["interrupted"] = report.interrupted_by
+    return out
+
+
+def status(report: IntegrationReport) -> str:
+    """`success`, `failure` or `refused` (the `result` label of syncer_runs_total), or `interrupted`."""
+    return "interrupted" if report.interrupted else str(report.result)
 
 
 def _integration(report: IntegrationReport) -> JSON:
@@ -18,7 +26,7 @@ def _integration(report: IntegrationReport) -> JSON:
     counts: dict[str, JSON] = {"current": report.current_count, "final": report.final_count}
     out: dict[str, JSON] = {
         "integration": str(report.integration),
-        "status": str(report.result),
+        "status": status(report),
         "dry_run": report.dry_run,
         "applied": report.applied,
         "started_at": report.started_at.isoformat(),
@@ -64,7 +72,7 @@ def summary(report: IntegrationReport, with_errors: bool = True) -> str:
     """One line: result, counts, what was written (and the errors, for the log event)."""
     plan = report.plan
     if plan is None:
-        return f"{report.result}: {'; '.join(report.errors)}" if with_errors else str(report.result)
+        return f"{status(report)}: {'; '.join(report.errors)}" if with_errors else status(report)
     counts = (
         f"{len(plan.added)} added, {len(plan.removed)} removed, {len(plan.changed)} changed, "
         f"{len(plan.unchanged)} unchanged"
@@ -78,7 +86,7 @@ def summary(report: IntegrationReport, with_errors: bool = True) -> str:
     else:
         action = "in step, nothing to write"
     errors = f"; {'; '.join(report.errors)}" if report.errors and with_errors else ""
-    return f"{report.result}: {counts}; {action}{errors}"
+    return f"{status(report)}: {counts}; {action}{errors}"
 
 
 def _block(report: IntegrationReport, limit: int | None) -> str:

@@ -77,10 +77,16 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
             return attempt()
         except TransientError as exc:
             if number >= policy.attempts:
-                raise TransientError(f"{exc} (gave up after {number} attempts)") from exc.__cause__
+                raise _noted(exc, f"gave up after {number} attempts")
             wait = policy.delay(number - 1, exc.retry_after)
             if deadline is not None and not deadline.allows(wait):
                 deadline.check()
-                raise TransientError(f"{exc} (no time left before the run's deadline to retry)") from exc.__cause__
+                raise _noted(exc, "no time left before the run's deadline to retry")
             sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _noted(exc: TransientError, note: str) -> TransientError:
+    """The same error (same type, same attributes) with why retrying stopped added to its message."""
+    exc.args = (f"{exc} ({note})",)
+    return exc

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from syncer import metrics
 from syncer.config import Config
 from syncer.datadog import DatadogClient
-from syncer.deadline import Deadline
+from syncer.deadline import Deadline, Stop
 from syncer.model import Integration, IntegrationReport, Result, RunReport
 from syncer.reconcile import Job, run_once
 from syncer.report import summary
@@ -28,19 +28,22 @@ def job(
     dry_run: bool = False,
     allow_deletions: int = 0,
     policy: RetryPolicy | None = None,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep | None = None,
     deadline: Deadline | None = None,
+    stop: threading.Event | None = None,
 ) -> Job:
     """The Job of one integration, with its sources built from the configuration, bounded by `deadline`.
 
-    Without a deadline the run gets its own, `run_timeout` from now.
+    Without a deadline the run gets its own: `run_timeout` from now, stopped by `stop`. Retry waits end when
+    the run is stopped unless `sleep` is given.
     """
     settings = config.effective(integration)
-    bound = deadline if deadline is not None else Deadline(getattr(settings, "run_timeout", 900.0))
+    bound = deadline if deadline is not None else Deadline(getattr(settings, "run_timeout", 900.0), stop=stop)
+    waits = sleep if sleep is not None else bound.sleep
     return Job(
         integration=integration,
         settings=settings,
-        sources=factory.sources(integration, config, policy or DEFAULT_POLICY, sleep, deadline=bound),
+        sources=factory.sources(integration, config, policy or DEFAULT_POLICY, waits, deadline=bound),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,
@@ -55,21 +58,28 @@ def run(
     dry_run: bool = False,
     allow_deletions: int = 0,
     policy: RetryPolicy | None = None,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep | None = None,
+    stop: Stop | None = None,
 ) -> RunReport:
-    """Run every selected integration concurrently; one never stops the others."""
+    """Run every selected integration concurrently; one never stops the others.
+
+    `stop` (set by a signal) stops every run: waits end, no PUT starts after it, the report says interrupted.
+    """
+    halt = stop if stop is not None else Stop()
     selected = [i for i in config.integrations() if only is None or i in only]
     jobs = [
-        job(config, i, dry_run=dry_run, allow_deletions=allow_deletions, policy=policy, sleep=sleep) for i in selected
+        job(config, i, dry_run=dry_run, allow_deletions=allow_deletions, policy=policy, sleep=sleep, stop=halt)
+        for i in selected
     ]
-    with DatadogClient(config.datadog, retry=policy or DEFAULT_POLICY, sleep=sleep) as datadog:
+    waits: Sleep = sleep if sleep is not None else _waiter(halt)
+    with DatadogClient(config.datadog, retry=policy or DEFAULT_POLICY, sleep=waits) as datadog:
         if not jobs:
             return RunReport(())
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:
             reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
     for report in reports:
         record(report)
-    return RunReport(tuple(reports))
+    return RunReport(tuple(reports), interrupted_by=halt.signal or ("stop" if halt.is_set() else None))
 
 
 def record(report: IntegrationReport) -> None:
@@ -116,3 +126,12 @@ def fields(report: IntegrationReport) -> dict[str, object]:
     if report.errors:
         out["errors"] = list(report.errors)
     return out
+
+
+def _waiter(stop: Stop) -> Sleep:
+    """A retry wait that ends at once when the pass is stopped."""
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return wait

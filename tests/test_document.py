@@ -79,3 +79,31 @@ def test_shapes_not_understood_fail(integration: Integration, config: JSON) -> N
 def test_answer_without_data_fails() -> None:
     with pytest.raises(ShapeError, match=r"data\.attributes\.config"):
         document.parse_response(Integration.GITHUB, {"errors": []})
+
+
+@pytest.mark.parametrize(
+    ("integration", "config"),
+    [
+        pytest.param("github", {"settings": {"x": 1}}, id="github-other-keys-only"),
+        pytest.param("jira", {"enabled_repos": []}, id="jira-wrong-list-key"),
+        pytest.param("pagerduty", {"enabled": True}, id="pagerduty-other-keys-only"),
+    ],
+)
+def test_a_config_without_the_list_but_with_other_keys_is_not_understood(integration: str, config: dict) -> None:
+    with pytest.raises(ShapeError, match=r"no .* list but other keys"):
+        document.parse_response(Integration(integration), stored(config, integration))
+
+
+def test_render_with_origin_keeps_each_duplicate_its_own_fields() -> None:
+    body = stored(
+        {
+            "enabled_repos": [
+                {"hostname": "github.com", "github_org_name": "acme", "repo_name": "R1", "team": "a"},
+                {"hostname": "github.com", "github_org_name": "acme", "repo_name": "r1", "team": "b"},
+            ]
+        }
+    )
+    current = document.parse_response(Integration.GITHUB, body)
+    entries = [stored_item.entry for stored_item in current.entries]
+    config = document.render(current, entries, origin=[0, 1])
+    assert [item["team"] for item in config["enabled_repos"]] == ["a", "b"]

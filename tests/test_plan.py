@@ -24,7 +24,9 @@ def repo(name: str, org: str = "acme", host: str = "github.com") -> GithubRepo:
         pytest.param([repo("a"), repo("old")], [repo("a")], 0, 1, 0, 1, id="deleted-repo"),
         pytest.param([repo("API")], [repo("api")], 0, 0, 1, 0, id="respelled-is-changed"),
         pytest.param([repo("a", "Acme")], [repo("a", "acme")], 0, 0, 1, 0, id="org-respelled"),
-        pytest.param([repo("a"), repo("a")], [repo("a")], 0, 0, 0, 1, id="duplicates-in-current-collapse"),
+        pytest.param([repo("a"), repo("a")], [repo("a")], 0, 1, 0, 1, id="duplicates-in-current-each-counted"),
+        pytest.param([repo("R1"), repo("r1")], [repo("r1")], 0, 1, 0, 1, id="case-dups-exact-match-other-removed"),
+        pytest.param([repo("R1"), repo("r1")], [], 0, 2, 0, 0, id="case-duplicates-both-removed"),
         pytest.param([], [], 0, 0, 0, 0, id="empty-both"),
     ],
 )
@@ -78,3 +80,18 @@ def test_desired_merges_sources_and_extra_dedupes_and_sorts() -> None:
 def test_desired_ignores_entries_of_failed_discoveries() -> None:
     failed = Discovery(SCOPE, entries=(repo("partial"),), error="page 3 failed")
     assert desired.build([failed]) == ()
+
+
+def test_kept_duplicates_are_written_back_each_with_its_origin() -> None:
+    current = [repo("R1"), repo("r1"), repo("gone")]
+    result = plan.compute(GH, current, [repo("r1")], keep=lambda e: e.repo_name != "gone")
+    assert [e.repo_name for e in result.removed] == ["gone"]
+    assert sorted(result.origin, key=lambda i: -1 if i is None else i) == [0, 1]
+    assert sorted(e.repo_name for e in result.result) == ["R1", "r1"]
+
+
+def test_every_stored_item_is_written_back_or_removed() -> None:
+    accounts = [PagerDutyAccount(True), PagerDutyAccount(False), PagerDutyAccount(True, "acme")]
+    result = plan.compute(Integration.PAGERDUTY, accounts, [PagerDutyAccount(True, "acme")])
+    assert len(result.removed) == 2
+    assert [i for i in result.origin if i is not None] == [2]

@@ -34,15 +34,19 @@ def test_failed_scopes_lose_nothing_and_a_second_plan_is_empty(
     current: list[GithubRepo], found: list[Discovery], extra: list[GithubRepo], upsert: bool
 ) -> None:
     wanted = guards.protect(current, desired.build(found, extra), found, upsert_only=upsert)
-    result = plan.compute(Integration.GITHUB, current, wanted)
+    keep = guards.keeper(found, upsert_only=upsert)
+    result = plan.compute(Integration.GITHUB, current, wanted, keep)
     failed = [d.scope for d in found if not d.ok]
     for entry in result.removed:
         assert not any(scope.covers(entry) for scope in failed), "an entry of a failed source was removed"
         assert not upsert, "upsert-only removed an entry"
-    keys = [e.key() for e in result.result]
-    assert len(keys) == len(set(keys)), "duplicate keys in the list to write"
+    rewritten = [i for i in result.origin if i is not None]
+    assert len(rewritten) == len(set(rewritten)), "a stored item written twice"
+    assert len(current) == len(rewritten) + len(result.removed), "a stored item neither written back nor removed"
+    new_keys = [e.key() for e, i in zip(result.result, result.origin, strict=True) if i is None]
+    assert len(new_keys) == len(set(new_keys)), "a new entry written twice"
     assert list(result.result) == sorted(result.result, key=sort_key)
-    again = plan.compute(Integration.GITHUB, result.result, wanted)
+    again = plan.compute(Integration.GITHUB, result.result, wanted, keep)
     assert not again.has_changes, "writing the result and planning again must change nothing"
 
 

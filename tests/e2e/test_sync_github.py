@@ -39,7 +39,7 @@ def test_first_sync_lists_every_page_of_every_org_on_both_hosts(
             pages = math.ceil(len(repos) / 100)
             assert fake.count("GET", rf"/orgs/{org}/repos$") == pages
     assert sim.datadog.count("PUT") == 1
-    assert sim.datadog.count("GET") == 1
+    assert sim.datadog.count("GET") == 2  # the read, and the re-read right before the PUT (SPEC §6, §8)
     official_model(sim.datadog.put_bodies[0])
 
 

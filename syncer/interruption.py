@@ -1,0 +1,90 @@
+"""Signals during a one-shot run: the first SIGINT/SIGTERM stops the run cleanly, a second one exits at once.
+
+After the first signal no PUT starts (one already sent is awaited to its answer, at most
+`SYNCER_SHUTDOWN_TIMEOUT` seconds, default 20), every wait ends, and the report says `interrupted`; the exit code
+is 130 (SIGINT) or 143 (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+
+from syncer.deadline import Stop
+
+log = logging.getLogger("syncer")
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+SHUTDOWN_TIMEOUT = 20.0
+_Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+
+
+@contextlib.contextmanager
+def handled(stop: Stop, shutdown_timeout: float | None = None) -> Iterator[None]:
+    """Within the block, SIGINT/SIGTERM set `stop` (once), and a second signal ends the process at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    grace = _shutdown_timeout() if shutdown_timeout is None else shutdown_timeout
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        code = EXIT_CODES.get(signal.Signals(signum), 130)
+        if stop.is_set():
+            _exit_now(code, f"second {name}: exiting at once")
+            return
+        log.warning(
+            "%s received: stopping; no PUT starts from now (a second %s exits at once)",
+            name,
+            name,
+            extra={"event": "signal", "signal": name},
+        )
+        stop.stop(f"interrupted by {name}", name)
+        timer = threading.Timer(grace, _exit_now, args=(code, f"still running {grace:g}s after {name}: exiting"))
+        timer.daemon = True
+        timer.start()
+
+    previous: dict[int, _Handler] = {s: signal.signal(s, handle) for s in EXIT_CODES}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def exit_if_left_behind(code: int) -> None:
+    """End the process now when work the run abandoned (a stuck listing) would hold the interpreter open."""
+    behind = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon and t.is_alive()]
+    if behind:
+        _flush()
+        os._exit(code)
+
+
+def _exit_now(code: int, message: str) -> None:
+    print(f"syncer: {message}", file=sys.stderr)
+    _flush()
+    os._exit(code)
+
+
+def _flush() -> None:
+    for handler in logging.getLogger().handlers:
+        with contextlib.suppress(Exception):
+            handler.flush()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+
+
+def _shutdown_timeout() -> float:
+    raw = os.environ.get("SYNCER_SHUTDOWN_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else SHUTDOWN_TIMEOUT
+    except ValueError:
+        return SHUTDOWN_TIMEOUT
+    return value if 0 <= value <= 3600 else SHUTDOWN_TIMEOUT
