@@ -17,8 +17,8 @@ install: $(STAMP) ## create the virtualenv and install syncer with its dev tools
 demo: $(STAMP) ## run syncer demo on the built-in simulator
 	$(BIN)/syncer demo
 
-test: $(STAMP) deploy-tools ## run the whole test suite (fetches helm/kubectl for the manifest tests)
-	$(BIN)/pytest
+test: $(STAMP) deploy-tools ## run the whole test suite (fetches helm/kubectl for the manifest tests); writes docs/reliability.md
+	SYNCER_RELIABILITY_DOC=docs/reliability.md $(BIN)/pytest
 
 lint: $(STAMP) ## ruff lint + format check, import-linter layers
 	$(BIN)/ruff check syncer tests bench tools

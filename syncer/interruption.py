@@ -45,7 +45,7 @@ def handled(stop: Stop, shutdown_timeout: float | None = None) -> Iterator[None]
             extra={"event": "signal", "signal": name},
         )
         stop.stop(f"interrupted by {name}", name)
-        timer = threading.Timer(grace, _exit_now, args=(code, f"still running {grace:g}s after {name}: exiting"))
+        timer = _Timer(grace, _exit_now, args=(code, f"still running {grace:g}s after {name}: exiting"))
         timer.daemon = True
         timer.start()
 
@@ -57,9 +57,17 @@ def handled(stop: Stop, shutdown_timeout: float | None = None) -> Iterator[None]
             signal.signal(signum, handler)
 
 
+class _Timer(threading.Timer):
+    """The timer that ends a run still going long after a signal (not work left behind)."""
+
+
 def exit_if_left_behind(code: int) -> None:
-    """End the process now when work the run abandoned (a stuck listing) would hold the interpreter open."""
-    behind = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon and t.is_alive()]
+    """End the process now when work the run abandoned (a stuck listing) would hold the interpreter open.
+
+    Threads of an abandoned listing may be daemon threads, but the thread pools they started are joined at exit.
+    """
+    current = threading.current_thread()
+    behind = [t for t in threading.enumerate() if t is not current and t.is_alive() and not isinstance(t, _Timer)]
     if behind:
         _flush()
         os._exit(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 REPLANS = 3  # the list changed between the plan and the PUT: plan again on the new list up to this many times
 GRACE_SECONDS = 5.0  # after the deadline, how long sources get to notice it and return before they are abandoned
+POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,11 @@ def discover(
     bound = deadline or Deadline.unbounded()
     futures = [_start(source) for source in sources]
     out: list[Discovery] = []
+    give_up: list[float] = []  # when the run ended (deadline or stop) plus the grace: shared by every source
     for source, future in zip(sources, futures, strict=True):
         label = source.scope.label
-        wait = bound.remaining() + grace
         try:
-            out.extend(future.result(timeout=None if wait == float("inf") else wait))
+            out.extend(_await(future, bound, grace, give_up))
         except TimeoutError:
             reason = bound.reason if bound.stopped else "run_timeout exceeded"
             log.error("%s: still listing at the run's end; abandoned", label, extra={"source": label})
@@ -82,6 +84,21 @@ def discover(
             log.exception("source raised", extra={"source": label})
             out.append(Discovery(source.scope, error=f"{label}: {type(exc).__name__}: {exc}"))
     return out
+
+
+def _await(future: Future[list[Discovery]], bound: Deadline, grace: float, give_up: list[float]) -> list[Discovery]:
+    """The source's result; TimeoutError once the run ended (deadline or stop) and the grace is over."""
+    while True:
+        try:
+            return future.result(timeout=POLL_SECONDS)
+        except TimeoutError:
+            if not bound.expired:
+                continue
+            now = time.monotonic()
+            if not give_up:
+                give_up.append(now + grace)
+            if now >= give_up[0]:
+                raise
 
 
 def _start(source: Source) -> Future[list[Discovery]]:

@@ -212,6 +212,7 @@ def test_refused_while_a_source_failed_is_a_failure(fake: FakeDatadog, datadog: 
     assert any("refusing" in e for e in report.errors) and any("labs: 500" in e for e in report.errors)
 
 
+@pytest.mark.reliability(system="Datadog GET", outcome="the integration fails; nothing is written")
 @pytest.mark.parametrize(
     ("status", "body", "headers"),
     [
@@ -242,6 +243,11 @@ def test_an_answer_that_is_not_datadogs_never_becomes_an_empty_list(
     assert names(fake) == ["a", "b"]
 
 
+@pytest.mark.reliability(
+    system="Datadog stored list",
+    answer="case duplicates R1 and r1, each with its own field",
+    outcome="the dropped duplicate is a removal for the guard (refused at max_deletions 0)",
+)
 def test_case_duplicates_each_count_as_a_removal(fake: FakeDatadog, datadog: DatadogClient) -> None:
     fake.seed("github", {"enabled_repos": stored("R1", team="a") + stored("r1", team="b") + stored("k")})
     report = run_once(job(MemorySource([repo("r1"), repo("k")]), max_deletions=DeletionLimit(count=0)), datadog)
@@ -250,6 +256,11 @@ def test_case_duplicates_each_count_as_a_removal(fake: FakeDatadog, datadog: Dat
     assert fake.count("PUT") == 0
 
 
+@pytest.mark.reliability(
+    system="Datadog stored list",
+    answer="case duplicates under upsert-only",
+    outcome="both written back, each with its own unmanaged fields",
+)
 def test_upsert_only_keeps_every_duplicate_with_its_own_fields(fake: FakeDatadog, datadog: DatadogClient) -> None:
     fake.seed("github", {"enabled_repos": stored("R1", team="a") + stored("r1", team="b")})
     report = run_once(job(MemorySource([repo("r1"), repo("new")]), policy="upsert-only"), datadog)
@@ -258,6 +269,11 @@ def test_upsert_only_keeps_every_duplicate_with_its_own_fields(fake: FakeDatadog
     assert sorted((i["repo_name"], i.get("team")) for i in items) == [("R1", "a"), ("new", None), ("r1", "b")]
 
 
+@pytest.mark.reliability(
+    system="Datadog stored list",
+    answer="PagerDuty accounts without subdomain",
+    outcome="each counted as a removal; upsert-only keeps them all",
+)
 def test_pagerduty_accounts_without_subdomain_are_each_counted(fake: FakeDatadog, datadog: DatadogClient) -> None:
     fake.seed(
         "pagerduty", {"accounts": [{"enabled": True}, {"enabled": False}, {"enabled": True, "subdomain": "acme"}]}
@@ -290,6 +306,11 @@ def writer(fake: FakeDatadog, writes: list[list[dict[str, Any]]]) -> SecondWrite
     return SecondWriter(config, retry=FAST, sleep=lambda _: None, writes=writes, fake=fake)
 
 
+@pytest.mark.reliability(
+    system="Datadog stored list",
+    answer="another writer changes the list between the read and the PUT",
+    outcome="re-read before the PUT, planned again: the other writer's entries are kept",
+)
 def test_a_concurrent_writers_entries_survive_the_put(fake: FakeDatadog) -> None:
     fake.seed("github", {"enabled_repos": stored("a")})
     with writer(fake, [stored("a", "theirs")]) as dd:
@@ -299,6 +320,11 @@ def test_a_concurrent_writers_entries_survive_the_put(fake: FakeDatadog) -> None
     assert fake.count("PUT") == 1
 
 
+@pytest.mark.reliability(
+    system="Datadog stored list",
+    answer="the list changes on every read",
+    outcome="fails after 3 re-plans; nothing written",
+)
 def test_a_list_that_keeps_changing_fails_without_a_write(fake: FakeDatadog) -> None:
     fake.seed("github", {"enabled_repos": stored("a")})
     churn = [stored("a", f"t{i}") for i in range(10)]
@@ -309,6 +335,9 @@ def test_a_list_that_keeps_changing_fails_without_a_write(fake: FakeDatadog) -> 
     assert fake.count("PUT") == 0
 
 
+@pytest.mark.reliability(
+    system="confirm_removals", outcome="kept when the look-up finds it or fails; removed when it is gone"
+)
 @pytest.mark.parametrize(
     ("exists", "confirm_error", "limit", "after"),
     [
@@ -344,6 +373,11 @@ def test_confirm_asks_only_healthy_scopes_and_never_for_extra(fake: FakeDatadog,
     assert failed.asked == []
 
 
+@pytest.mark.reliability(
+    system="any source",
+    answer="a listing that never returns",
+    outcome="abandoned at run_timeout; the run fails, its entries are kept, nothing is written",
+)
 def test_a_source_stuck_past_the_deadline_is_abandoned_and_nothing_is_written(
     fake: FakeDatadog, datadog: DatadogClient
 ) -> None:
