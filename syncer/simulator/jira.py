@@ -50,6 +50,9 @@ class FakeJira(FakeServer):
         self.cloud = deployment == "Cloud"
         self.seed_value = seed
         self.max_results_cap = 50
+        self.omit_is_last = False
+        self.claimed_total: int | None = None
+        self.endless = False
         self.users: dict[str, str] = {}
         self.tokens: set[str] = set()
         self.projects: list[dict[str, Any]] = []
@@ -58,8 +61,11 @@ class FakeJira(FakeServer):
         self.reseed()
 
     def reseed(self) -> None:
-        """Restore seeded projects, credentials and the page-size cap."""
+        """Restore seeded projects, credentials, the page-size cap and honest paging."""
         self.max_results_cap = 50
+        self.omit_is_last = False  # project/search pages without isLast (and without nextPage)
+        self.claimed_total = None  # a `total` other than the real count (e.g. one too small)
+        self.endless = False  # project/search invents projects past the real ones: the pages never end
         rng = random.Random(f"{self.seed_value}:{self.hostname}")
         self.projects[:] = seed.jira_projects(rng, 120 if self.cloud else 30, deleted=3 if self.cloud else 0)
         self.users.clear()
@@ -87,6 +93,13 @@ class FakeJira(FakeServer):
         }
         record.update(fields)
         self.projects.append(record)
+        return record
+
+    def rename_project(self, key: str, new_key: str) -> dict[str, Any]:
+        """Change a project's key; as in Jira, the old key still finds it (`/project/{old}` answers the new key)."""
+        record = next(p for p in self.projects if p["key"] == key)
+        record["previous_keys"] = [*record.get("previous_keys", []), key]
+        record["key"] = new_key
         return record
 
     # -- HTTP plumbing ----------------------------------------------------------------------------
@@ -195,7 +208,7 @@ class FakeJira(FakeServer):
             (p for p in self._visible(request) if p.get("status", "live") in allowed), key=lambda p: str(p["key"])
         )
         base, expand = self._base(request), self._expand(request)
-        body = [project_json(p, base, expand, cloud=self.cloud, search=False) for p in records]
+        body = [project_json(p, base, expand, cloud=self.cloud, archive_fields=False) for p in records]
         return json_response(body, media_type=self.media_type)
 
     async def _project(self, request: Request) -> Response:
@@ -204,13 +217,14 @@ class FakeJira(FakeServer):
             (
                 p
                 for p in self._visible(request)
-                if (p["key"] == wanted.upper() or p["id"] == wanted) and p.get("status", "live") != "deleted"
+                if (p["key"] == wanted.upper() or p["id"] == wanted or wanted.upper() in p.get("previous_keys", ()))
+                and p.get("status", "live") != "deleted"
             ),
             None,
         )
         if record is None:
             return self._messages(404, f"No project could be found with key '{wanted}'.")
-        body = project_json(record, self._base(request), self._expand(request), cloud=self.cloud, search=False)
+        body = project_json(record, self._base(request), self._expand(request), cloud=self.cloud, archive_fields=True)
         return json_response(body, media_type=self.media_type)
 
     async def _project_search(self, request: Request) -> Response:
@@ -239,19 +253,34 @@ class FakeJira(FakeServer):
         wanted = query_int(request, "maxResults", 50)
         size = min(50 if wanted < 0 else wanted, 100, self.max_results_cap)
         values = records[start : start + size]
+        if self.endless:
+            values += [self._invented(start + i) for i in range(len(values), size)]
         base, path = self._base(request), request.url.path
         items = query_items(request)
-        is_last = start + len(values) >= len(records) or size == 0
+        is_last = (start + len(values) >= len(records) or size == 0) and not self.endless
         body: dict[str, Any] = {"self": with_params(f"{base}{path}", items)}
-        if not is_last:
+        if not is_last and not self.omit_is_last:
             body["nextPage"] = with_params(f"{base}{path}", items, startAt=start + size, maxResults=size)
         body.update(
             {
                 "maxResults": size,
                 "startAt": start,
-                "total": len(records),
+                "total": len(records) if self.claimed_total is None else self.claimed_total,
                 "isLast": is_last,
-                "values": [project_json(p, base, self._expand(request), cloud=self.cloud, search=True) for p in values],
+                "values": [
+                    project_json(p, base, self._expand(request), cloud=self.cloud, archive_fields=True) for p in values
+                ],
             }
         )
+        if self.omit_is_last:
+            del body["isLast"]
         return json_response(body, media_type=self.media_type)
+
+    def _invented(self, index: int) -> dict[str, Any]:
+        """A project past the real ones, for `endless` listings: a new key at every index."""
+        return {
+            "id": str(900000 + index),
+            "key": f"ZZ{index:07d}",
+            "name": f"Invented {index}",
+            "projectTypeKey": "software",
+        }

@@ -34,8 +34,10 @@ def user_json(base: str, *, cloud: bool, display: str = "Acme Admin") -> dict[st
     }
 
 
-def project_json(record: dict[str, Any], base: str, expand: set[str], *, cloud: bool, search: bool) -> dict[str, Any]:
-    """A `Project`; archive and trash fields appear on Cloud only in `/project/search` answers."""
+def project_json(
+    record: dict[str, Any], base: str, expand: set[str], *, cloud: bool, archive_fields: bool
+) -> dict[str, Any]:
+    """A `Project`; on Cloud the archive and trash fields appear only in `/project/search` and `/project/{key}`."""
     pid = str(record["id"])
     avatar = 10400 + int(pid) % 25
     out: dict[str, Any] = {
@@ -71,10 +73,10 @@ def project_json(record: dict[str, Any], base: str, expand: set[str], *, cloud: 
         )
         if record.get("simplified"):
             out["uuid"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"jira-project/{pid}/{record['key']}"))
-        if search and status == "archived":
+        if archive_fields and status == "archived":
             admin = user_json(base, cloud=True)
             out.update({"archived": True, "archivedDate": record["changed"], "archivedBy": admin})
-        if search and status == "deleted":
+        if archive_fields and status == "deleted":
             admin = user_json(base, cloud=True)
             out.update(
                 {

@@ -1,45 +1,53 @@
-"""Jira source: every project of one site (Cloud or Data Center), paged through project/search or /project."""
+"""Jira source: every project of one site (Cloud or Data Center), paged through project/search or /project.
+
+A listing ends on `isLast: true`, or on an empty page when the site does not say isLast; never on `total` alone
+(a total smaller than the real count would give a short list). A page repeating only projects already listed, a
+startAt other than the one asked, or more than MAX_PAGES pages fail the site: nothing is ever truncated.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from urllib.parse import quote
 
 from syncer.config import JiraSource
+from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SourceError
 from syncer.filters import NameFilter
 from syncer.model import Discovery, Entry, JiraProject, Scope
+from syncer.redact import redact
 from syncer.retry import RetryPolicy, Sleep
-from syncer.sources.jira_client import JiraClient, NotFound, Params
+from syncer.sources.jira_client import JiraClient, NotFound, Params, secrets_of
+from syncer.sources.jira_pages import Project, parse_list, parse_page, parse_project
 
 PAGE_SIZE = 100  # Jira Cloud's maximum; a server may answer with fewer per page
-MAX_PAGES = 2_000  # a safety stop against a server whose pages never end
+MAX_PAGES = 2_000  # a safety stop against a server whose pages never end: past it the site fails
 SEARCH = "project/search"
 LIST = "project"
-
-
-@dataclass(frozen=True)
-class Project:
-    """What the filters look at in a Jira project."""
-
-    key: str
-    type_key: str | None
-    archived: bool
 
 
 class JiraProjects:
     """Lists the projects of one Jira site for syncer's jira integration."""
 
-    def __init__(self, source: JiraSource, policy: RetryPolicy | None = None, sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        source: JiraSource,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = time.sleep,
+        deadline: Deadline | None = None,
+    ) -> None:
         self._source = source
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._deadline = deadline if deadline is not None else Deadline.unbounded()
         self._names = NameFilter.of(source.include, source.exclude)
         self._types = frozenset(t.casefold() for t in source.project_types)
+        self._listed: frozenset[str] | None = None  # keys (casefolded) of the last healthy listing
 
     def __repr__(self) -> str:
-        return f"JiraProjects(hostname={self._source.hostname!r}, url={self._source.base_url!r})"
+        return f"JiraProjects(hostname={self._source.hostname!r}, url={redact(self._source.base_url)!r})"
 
     @property
     def scope(self) -> Scope:
@@ -49,11 +57,13 @@ class JiraProjects:
 
     def discover(self) -> list[Discovery]:
         """One Discovery for the site: every wanted project, or the error that stopped the listing."""
+        self._listed = None
         try:
-            with closing(JiraClient(self._source, self._policy, self._sleep)) as client:
+            with closing(self._client()) as client:
                 projects = self._projects(client)
         except SourceError as exc:
-            return [Discovery(self.scope, error=str(exc))]
+            return [Discovery(self.scope, error=self._shown(str(exc)))]
+        self._listed = frozenset(p.key.casefold() for p in projects)
         entries: tuple[Entry, ...] = tuple(
             JiraProject(self._source.hostname, self._source.account_id, p.key) for p in projects if self._wanted(p)
         )
@@ -61,11 +71,55 @@ class JiraProjects:
 
     def check(self) -> None:
         """Reach the site (serverInfo) and prove the credentials (myself); raise SourceError on failure."""
-        with closing(JiraClient(self._source, self._policy, self._sleep)) as client:
+        with closing(self._client()) as client:
             client.get("serverInfo")
             client.get("myself")
 
+    def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+        """Of these current entries the listing did not produce, those still there: GET /project/{key} each.
+
+        404: gone. A 200 passing the filters: kept (the listing missed it); failing them: not kept. A 200 under
+        another key (the project was renamed; Jira answers an old key with the project) whose new key the listing
+        has: not kept. Any other answer, an error, or the deadline: kept. One look-up per key, at most one each.
+        """
+        listed = self._listed
+        if listed is None:  # no healthy listing to compare with: nothing is judged gone
+            return tuple(entries)
+        verdicts: dict[str, bool] = {}
+        kept: list[Entry] = []
+        with closing(self._client()) as client:
+            for entry in entries:
+                if not isinstance(entry, JiraProject) or entry.hostname.casefold() != self._source.hostname.casefold():
+                    kept.append(entry)  # not this site's to judge
+                    continue
+                key = entry.project_key.casefold()
+                if key not in verdicts:
+                    verdicts[key] = self._still_wanted(client, entry.project_key, listed)
+                if verdicts[key]:
+                    kept.append(entry)
+        return tuple(kept)
+
+    def _still_wanted(self, client: JiraClient, key: str, listed: frozenset[str]) -> bool:
+        path = f"{LIST}/{quote(key, safe='')}"
+        try:
+            project = parse_project(client.get(path), client.where(path))
+        except NotFound:
+            return False
+        except SourceError:
+            return True  # never a removal on doubt (an error, another status, the deadline)
+        if project.key.casefold() != key.casefold() and project.key.casefold() in listed:
+            return False  # renamed: the listing has it under its new key
+        return self._wanted(project)
+
+    def _client(self) -> JiraClient:
+        return JiraClient(self._source, self._policy, self._sleep, self._deadline)
+
+    def _shown(self, text: str) -> str:
+        return secrets_of(self._source).redact(redact(text))
+
     def _wanted(self, project: Project) -> bool:
+        if project.deleted:
+            return False
         if project.archived and not self._source.archived:
             return False
         if self._types and (project.type_key or "").casefold() not in self._types:
@@ -83,7 +137,7 @@ class JiraProjects:
                 raise NotFound(f"{missing}; and {exc} (is url right?)") from exc
 
     def _search(self, client: JiraClient) -> list[Project]:
-        """Follow project/search to its last page; the server's page size wins over ours."""
+        """Follow project/search to its end (isLast, or an empty page); the server's page size wins over ours."""
         params: dict[str, str | int | list[str]] = {"maxResults": PAGE_SIZE, "orderBy": "key"}
         if self._source.archived:
             params["status"] = ["live", "archived"]
@@ -91,52 +145,40 @@ class JiraProjects:
         start = 0
         for number in range(1, MAX_PAGES + 1):
             where = f"{client.where(SEARCH)} page {number} (startAt={start})"
+            self._deadline.check(where)
             try:
                 body = client.get(SEARCH, {**params, "startAt": start})
             except NotFound as exc:
                 if number == 1:
                     raise  # no project/search here: the caller falls back to GET /project
                 raise PermanentError(f"{exc} on page {number}") from exc
-            values, last = _page(body, start, where)
-            found.update((p.key.casefold(), p) for p in (_project(v, where) for v in values))
-            start += len(values)
-            if last:
+            except SourceError as exc:
+                if number == 1:
+                    raise
+                raise type(exc)(f"{exc} on page {number} (startAt={start})") from exc
+            page = parse_page(body, where)
+            if page.start is not None and page.start != start:
+                raise PermanentError(f"{where}: the page says startAt={page.start}, not the {start} asked")
+            fresh = 0
+            for project in page.projects:
+                fresh += project.key.casefold() not in found
+                found[project.key.casefold()] = project
+            if page.is_last:
                 return list(found.values())
-            if not values:
-                raise PermanentError(f"{where}: an empty page that is not the last one")
+            if not page.projects:
+                if page.is_last is False:
+                    raise PermanentError(f"{where}: an empty page that is not the last one")
+                if page.total is not None and start < page.total:
+                    raise PermanentError(f"{where}: an empty page after {start} projects of the {page.total} counted")
+                return list(found.values())  # no isLast: the listing ends on its first empty page
+            if not fresh:
+                raise PermanentError(f"{where}: the page repeats only projects already listed; the site loops")
+            start += len(page.projects)
         raise PermanentError(f"{client.where(SEARCH)}: more than {MAX_PAGES} pages; giving up")
 
     def _list(self, client: JiraClient) -> list[Project]:
         """GET /project: every project in one answer (includeArchived when archived projects are wanted)."""
         params: Params = {"includeArchived": "true"} if self._source.archived else {}
-        where = client.where(LIST)
         body = client.get(LIST, params)
-        if not isinstance(body, list):
-            raise PermanentError(f"{where}: expected a JSON list of projects, got {type(body).__name__}")
-        projects = {p.key.casefold(): p for p in (_project(item, where) for item in body)}
+        projects = {p.key.casefold(): p for p in parse_list(body, client.where(LIST))}
         return list(projects.values())
-
-
-def _page(body: object, start: int, where: str) -> tuple[list[object], bool]:
-    """The values of one project/search page and whether it is the last (isLast, else total, else empty)."""
-    if not isinstance(body, dict) or not isinstance(body.get("values"), list):
-        raise PermanentError(f"{where}: expected a page object with a 'values' list")
-    values: list[object] = body["values"]
-    is_last, total = body.get("isLast"), body.get("total")
-    if isinstance(is_last, bool):
-        return values, is_last
-    if isinstance(total, int) and not isinstance(total, bool):
-        return values, start + len(values) >= total
-    return values, not values
-
-
-def _project(item: object, where: str) -> Project:
-    """One project object; anything without a string key is a failure, never skipped."""
-    if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not item["key"]:
-        raise PermanentError(f"{where}: a project object has no 'key'")
-    type_key = item.get("projectTypeKey")
-    return Project(
-        key=item["key"],
-        type_key=type_key if isinstance(type_key, str) else None,
-        archived=item.get("archived") is True,
-    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from contextlib import closing
 
 from syncer.config import PagerDutySource
+from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SourceError
 from syncer.filters import NameFilter
-from syncer.model import Discovery, PagerDutyAccount, Scope
+from syncer.model import Discovery, Entry, PagerDutyAccount, Scope
+from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy, Sleep
-from syncer.sources.pagerduty_client import PagerDutyClient
+from syncer.sources.pagerduty_client import PagerDutyClient, secrets_of
 
 
 class PagerDutyAccounts:
@@ -23,15 +26,17 @@ class PagerDutyAccounts:
         names: NameFilter | None = None,
         policy: RetryPolicy | None = None,
         sleep: Sleep = time.sleep,
+        deadline: Deadline | None = None,
     ) -> None:
         self._source = source
         self._index = index
         self._names = names or NameFilter.of()
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._deadline = deadline if deadline is not None else Deadline.unbounded()
 
     def __repr__(self) -> str:
-        return f"PagerDutyAccounts({self._label!r}, api_url={self._source.api_url!r})"
+        return f"PagerDutyAccounts({self._label!r}, api_url={display_url(self._source.api_url)!r})"
 
     @property
     def _label(self) -> str:
@@ -53,7 +58,7 @@ class PagerDutyAccounts:
                 with closing(self._client()) as client:
                     subdomain = client.subdomain()
             except SourceError as exc:
-                return [Discovery(self.scope, error=str(exc))]
+                return [Discovery(self.scope, error=secrets_of(self._source).redact(redact(str(exc))))]
         scope = _account_scope(subdomain)
         if not self._names.matches(subdomain):
             return [Discovery(scope, seen=1)]
@@ -67,8 +72,16 @@ class PagerDutyAccounts:
         if wanted is not None and wanted.casefold() != found.casefold():
             raise PermanentError(f"{self._label}: the token belongs to {found!r}, not to the configured {wanted!r}")
 
+    def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+        """Nothing to look up: the account is the token's own (read from its answer, or configured).
+
+        An entry of this account that the discovery did not produce was left out by include/exclude, which a
+        direct look-up could only repeat; so none is kept.
+        """
+        return ()
+
     def _client(self) -> PagerDutyClient:
-        return PagerDutyClient(self._source, self._label, self._policy, self._sleep)
+        return PagerDutyClient(self._source, self._label, self._policy, self._sleep, self._deadline)
 
 
 def _account_scope(subdomain: str) -> Scope:

@@ -98,3 +98,46 @@ def test_add_project_and_detail(sim: Simulator, http: httpx.Client) -> None:
     assert detail["name"] == "Brand New" and detail["projectCategory"]["name"] == "Business"
     missing = http.get(f"{sim.jira.url}/rest/api/2/project/NOPE", auth=cloud_auth(sim))
     assert missing.status_code == 404
+
+
+def test_project_detail_carries_the_archive_fields_on_cloud(sim: Simulator, http: httpx.Client) -> None:
+    archived = next(p["key"] for p in sim.jira.projects if p["status"] == "archived")
+    live = next(p["key"] for p in sim.jira.projects if p["status"] == "live")
+    detail = http.get(f"{sim.jira.url}/rest/api/2/project/{archived}", auth=cloud_auth(sim)).json()
+    assert detail["archived"] is True and "archivedDate" in detail and detail["archivedBy"]["accountId"]
+    assert "archived" not in http.get(f"{sim.jira.url}/rest/api/2/project/{live}", auth=cloud_auth(sim)).json()
+    deleted = next(p["key"] for p in sim.jira.projects if p["status"] == "deleted")
+    assert http.get(f"{sim.jira.url}/rest/api/2/project/{deleted}", auth=cloud_auth(sim)).status_code == 404
+
+
+def test_a_renamed_project_answers_under_its_old_key(sim: Simulator, http: httpx.Client) -> None:
+    old = next(p["key"] for p in sim.jira.projects if p["status"] == "live")
+    sim.jira.rename_project(old, "RENAMED")
+    detail = http.get(f"{sim.jira.url}/rest/api/2/project/{old}", auth=cloud_auth(sim)).json()
+    assert detail["key"] == "RENAMED"
+    assert http.get(f"{sim.jira.url}/rest/api/2/project/RENAMED", auth=cloud_auth(sim)).json()["key"] == "RENAMED"
+    search = http.get(f"{sim.jira.url}/rest/api/2/project/search", params={"keys": old}, auth=cloud_auth(sim))
+    assert search.json()["values"] == [], "the listing has the new key only"
+
+
+def test_pages_without_is_last_and_with_a_claimed_total(sim: Simulator, http: httpx.Client) -> None:
+    sim.jira.omit_is_last, sim.jira.claimed_total = True, 7
+    url = f"{sim.jira.url}/rest/api/2/project/search"
+    live = sum(1 for p in sim.jira.projects if p["status"] == "live")
+    first = http.get(url, params={"startAt": 0}, auth=cloud_auth(sim)).json()
+    assert "isLast" not in first and "nextPage" not in first
+    assert first["total"] == 7 and len(first["values"]) == 50
+    past = http.get(url, params={"startAt": live}, auth=cloud_auth(sim)).json()
+    assert past["values"] == [] and "isLast" not in past
+    sim.jira.reset()
+    assert http.get(url, auth=cloud_auth(sim)).json()["isLast"] is False, "reset restores honest paging"
+
+
+def test_endless_pages_invent_new_projects(sim: Simulator, http: httpx.Client) -> None:
+    sim.jira.endless = True
+    url = f"{sim.jira.url}/rest/api/2/project/search"
+    far = http.get(url, params={"startAt": 100000, "maxResults": 10}, auth=cloud_auth(sim)).json()
+    assert far["isLast"] is False and len(far["values"]) == 10
+    keys = [p["key"] for p in far["values"]]
+    assert len(set(keys)) == 10 and keys[0] == "ZZ0100000"
+    assert {"id", "key", "name", "projectTypeKey"} <= set(far["values"][0])
