@@ -159,7 +159,7 @@ def _sync(args: argparse.Namespace) -> int:
         _emit(json.dumps(report.as_json(result), indent=2))
     else:
         _emit(report.as_text(result, limit=None if args.dry_run else 50))
-    interruption.exit_if_left_behind(result.exit_code)
+    interruption.exit_if_left_behind(result)
     return result.exit_code
 
 

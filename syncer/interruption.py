@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 
 from syncer.deadline import Stop
+from syncer.model import RunReport
 
 log = logging.getLogger("syncer")
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -58,19 +59,18 @@ def handled(stop: Stop, shutdown_timeout: float | None = None) -> Iterator[None]
 
 
 class _Timer(threading.Timer):
-    """The timer that ends a run still going long after a signal (not work left behind)."""
+    """The timer that ends a run still going long after a signal."""
 
 
-def exit_if_left_behind(code: int) -> None:
-    """End the process now when work the run abandoned (a stuck listing) would hold the interpreter open.
+def exit_if_left_behind(report: RunReport) -> None:
+    """End the process now when a listing the run abandoned would hold the interpreter open.
 
-    Threads of an abandoned listing may be daemon threads, but the thread pools they started are joined at exit.
+    An abandoned listing's thread may still be blocked in a read, and the thread pools it started are joined at
+    interpreter exit: the report is out, so nothing is lost by not waiting for them.
     """
-    current = threading.current_thread()
-    behind = [t for t in threading.enumerate() if t is not current and t.is_alive() and not isinstance(t, _Timer)]
-    if behind:
+    if any(d.abandoned for r in report.integrations for d in r.sources):
         _flush()
-        os._exit(code)
+        os._exit(report.exit_code)
 
 
 def _exit_now(code: int, message: str) -> None:

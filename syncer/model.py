@@ -153,6 +153,7 @@ class Discovery:
     entries: tuple[Entry, ...] = ()
     error: str | None = None
     seen: int = 0
+    abandoned: bool = False  # still listing when the run ended: its thread was left behind
 
     @property
     def ok(self) -> bool:

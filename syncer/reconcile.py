@@ -79,7 +79,8 @@ def discover(
         except TimeoutError:
             reason = bound.reason if bound.stopped else "run_timeout exceeded"
             log.error("%s: still listing at the run's end; abandoned", label, extra={"source": label})
-            out.append(Discovery(source.scope, error=f"{label}: {reason}; the listing was abandoned"))
+            error = f"{label}: {reason}; the listing was abandoned"
+            out.append(Discovery(source.scope, error=error, abandoned=True))
         except Exception as exc:
             log.exception("source raised", extra={"source": label})
             out.append(Discovery(source.scope, error=f"{label}: {type(exc).__name__}: {exc}"))
