@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -10,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from syncer import filters
+from syncer.config_values import Flag, Int, PrivateKey, Secret, check_hostname, check_url
 from syncer.model import GithubRepo, Integration, JiraProject, PagerDutyAccount
 from syncer.settings import Defaults, Effective, Settings, Strict
 
@@ -24,18 +24,11 @@ DATADOG_SITES = (
     "ddog-gov.com",
     "us2.ddog-gov.com",
 )
-_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d+)?$")
 
 
 def _check_patterns(value: list[str]) -> list[str]:
     filters.compile_patterns(value)
     return value
-
-
-def _check_url(value: str | None) -> str | None:
-    if value is not None and not re.match(r"^https?://[^/\s]+", value):
-        raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
-    return value.rstrip("/") if value else value
 
 
 def _check_account_id(value: object) -> object:
@@ -49,13 +42,6 @@ def _check_not_empty(section: GithubSection | JiraSection | PagerDutySection) ->
         raise ValueError("give at least one of sources or extra (leave the section out to not manage it)")
 
 
-def _check_hostname(value: str) -> str:
-    if not _HOSTNAME.match(value):
-        raise ValueError(f"must be a bare host name such as github.com (no scheme or path), got {value!r}")
-    return value
-
-
-Secret = Annotated[SecretStr, Field(min_length=1)]
 Visibility = Literal["public", "private", "internal"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "private", "internal")
 Patterns = Annotated[list[str], Field(default_factory=lambda: ["*"], min_length=1)]
@@ -69,7 +55,7 @@ class DatadogConfig(Strict):
     app_key: Secret
     api_url: str | None = None
 
-    _url = field_validator("api_url")(_check_url)
+    _url = field_validator("api_url")(check_url)
 
     @field_validator("site")
     @classmethod
@@ -89,9 +75,9 @@ class DatadogConfig(Strict):
 class GithubApp(Strict):
     """GitHub App authentication."""
 
-    app_id: Annotated[int, Field(ge=1)]
-    private_key: Secret
-    installation_id: Annotated[int, Field(ge=1)] | None = None
+    app_id: Annotated[Int, Field(ge=1)]
+    private_key: PrivateKey
+    installation_id: Annotated[Int, Field(ge=1)] | None = None
 
     @field_validator("private_key")
     @classmethod
@@ -120,13 +106,13 @@ class GithubSource(Strict):
     orgs: list[Annotated[str, Field(min_length=1)]] | None = None
     include: Patterns
     exclude: list[str] = Field(default_factory=list)
-    archived: bool = False
-    forks: bool = True
+    archived: Flag = False
+    forks: Flag = True
     visibility: list[Visibility] = Field(default_factory=lambda: list(VISIBILITIES), min_length=1)
     topics: Topics = Field(default_factory=Topics)
 
-    _host = field_validator("hostname")(_check_hostname)
-    _url = field_validator("api_url")(_check_url)
+    _host = field_validator("hostname")(check_hostname)
+    _url = field_validator("api_url")(check_url)
     _patterns = field_validator("include", "exclude")(_check_patterns)
 
     @model_validator(mode="after")
@@ -158,11 +144,11 @@ class JiraSource(Strict):
     token: Secret | None = None
     include: Patterns
     exclude: list[str] = Field(default_factory=list)
-    archived: bool = False
+    archived: Flag = False
     project_types: list[str] = Field(default_factory=list)
 
-    _host = field_validator("hostname")(_check_hostname)
-    _url = field_validator("url")(_check_url)
+    _host = field_validator("hostname")(check_hostname)
+    _url = field_validator("url")(check_url)
     _patterns = field_validator("include", "exclude")(_check_patterns)
 
     _account = field_validator("account_id", mode="before")(_check_account_id)
@@ -187,9 +173,9 @@ class PagerDutySource(Strict):
     token: Secret
     api_url: str = "https://api.pagerduty.com"
     subdomain: Annotated[str, Field(min_length=1)] | None = None
-    enabled: bool = True
+    enabled: Flag = True
 
-    _url = field_validator("api_url")(_check_url)
+    _url = field_validator("api_url")(check_url)
 
 
 class GithubExtra(Strict):
@@ -221,7 +207,7 @@ class JiraExtra(Strict):
 class PagerDutyExtra(Strict):
     """A static `accounts` entry."""
 
-    enabled: bool = True
+    enabled: Flag = True
     subdomain: Annotated[str, Field(min_length=1)] | None = None
 
     def entry(self) -> PagerDutyAccount:
@@ -302,9 +288,4 @@ class Config(Strict):
 
     def effective(self, integration: Integration) -> Effective:
         """Defaults merged with the integration's own overrides."""
-        section = self.section(integration)
-        merged = {name: getattr(self.defaults, name) for name in Settings.model_fields}
-        if section is not None:
-            overrides = {name: getattr(section, name) for name in Settings.model_fields}
-            merged.update({name: value for name, value in overrides.items() if value is not None})
-        return Effective.model_validate(merged)
+        return Effective.merge(self.defaults, self.section(integration))

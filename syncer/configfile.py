@@ -1,123 +1,88 @@
-"""Reading the configuration file: YAML, ${VAR} interpolation, *_file secrets, env defaults, clear errors."""
+"""Reading the configuration file: YAML, ${VAR} interpolation, *_file secrets, env defaults, clear errors.
+
+Every problem is a ConfigError naming the file or the key (the CLI exits 2), never a traceback, never a secret's
+value. The rules on input (sizes, file kinds, YAML aliases and keys, the `${...}` grammar) live in config_files,
+config_yaml and config_interpolation; a configuration that loads has its secrets registered with the redactor.
+"""
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from syncer import config_secrets, config_yaml
 from syncer.config import Config
+from syncer.config_files import CONFIG_LIMIT, read_text
+from syncer.config_interpolation import SECRET_KEYS, interpolate
+from syncer.config_values import kind
 from syncer.errors import ConfigError
+from syncer.redact import MASK, MIN_LENGTH, redact
 
-SECRET_KEYS = frozenset({"token", "api_token", "api_key", "app_key", "private_key"})
-_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+__all__ = ["SECRET_KEYS", "load", "parse", "register_secrets"]
 Tree = object
+_SCALARS = (str, int, float, bool, type(None))
+_TYPE_ERRORS = {"int_type", "bool_type", "string_type", "float_type", "list_type", "dict_type", "model_type"}
 
 
 def load(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
     """Load and validate a configuration file; raise ConfigError naming the key on any problem."""
     environ = os.environ if env is None else env
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read configuration file {file}: {exc.strerror or exc}") from exc
-    try:
-        tree = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {_yaml_problem(exc)}") from None
+    text = read_text(file, CONFIG_LIMIT)
+    tree = config_yaml.load(text, str(file))
     if tree is None:
         tree = {}
     if not isinstance(tree, dict):
         raise ConfigError(f"{file}: the top level must be a mapping of sections")
-    return parse(tree, environ, origin=str(file))
+    return parse(tree, environ, origin=str(file), base=file.parent)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML would silently keep the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                problem = f"key {key!r} is given twice in one mapping"
-                raise yaml.constructor.ConstructorError(problem=problem, problem_mark=key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """What is wrong and where, without PyYAML's snippet of the line (it may hold a secret)."""
-    problem = getattr(exc, "problem", None) or type(exc).__name__
-    mark = getattr(exc, "problem_mark", None)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else str(problem)
-
-
-def parse(tree: dict[str, object], env: Mapping[str, str], origin: str = "config") -> Config:
-    """Validate an already-parsed configuration tree."""
-    resolved = _resolve(tree, env, "")
-    assert isinstance(resolved, dict)
-    _datadog_defaults(resolved, env)
+def parse(tree: dict[str, object], env: Mapping[str, str], origin: str = "config", base: Path | None = None) -> Config:
+    """Validate an already-parsed configuration tree; relative `*_file` paths are relative to `base`."""
     try:
-        return Config.model_validate(resolved)
+        resolved = _resolve(tree, env, "", base)
+        assert isinstance(resolved, dict)
+        _datadog_defaults(resolved, env)
+    except ConfigError as exc:
+        raise ConfigError(redact(f"{origin}: {exc}")) from None
+    try:
+        config = Config.model_validate(resolved)
     except ValidationError as exc:
-        raise ConfigError(f"{origin}: invalid configuration:\n{_describe(exc)}") from None
+        message = _scrub(f"{origin}: invalid configuration:\n{_describe(exc)}", resolved)
+        raise ConfigError(message) from None
+    register_secrets(config)
+    return config
 
 
-def _resolve(node: Tree, env: Mapping[str, str], where: str) -> Tree:
+def register_secrets(config: Config) -> None:
+    """Register every secret of `config` with the process redactor (see config_secrets.register)."""
+    config_secrets.register(config)
+
+
+def _resolve(node: Tree, env: Mapping[str, str], where: str, base: Path | None) -> Tree:
     """Interpolate ${VAR} in every string and read every *_file secret, depth first."""
     if isinstance(node, str):
-        return _interpolate(node, env, where)
+        return interpolate(node, env, where, secret=_key_of(where) in SECRET_KEYS)
     if isinstance(node, list):
-        return [_resolve(item, env, f"{where}[{i}]") for i, item in enumerate(node)]
+        return [_resolve(item, env, f"{where}[{i}]", base) for i, item in enumerate(node)]
     if isinstance(node, dict):
         out: dict[str, object] = {}
         for key, value in node.items():
-            name = str(key)
-            out[name] = _resolve(value, env, f"{where}.{name}" if where else name)
-        return _read_secret_files(out, where)
+            if not isinstance(key, str):
+                raise ConfigError(f"{where or '(top level)'}: a mapping key must be a string, not {kind(key)}")
+            out[key] = _resolve(value, env, f"{where}.{key}" if where else key, base)
+        return config_secrets.read_files(out, where, base)
+    if not isinstance(node, _SCALARS):
+        raise ConfigError(f"{where}: {type(node).__name__} values are not allowed here (quote the value)")
     return node
 
 
-def _interpolate(text: str, env: Mapping[str, str], where: str) -> str:
-    """Replace ${VAR} and ${VAR:-default}; "$$" stands for a literal "$"."""
-
-    def substitute(match: re.Match[str]) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        name, default = match.group(1), match.group(2)
-        value = env.get(name)
-        if value is None or (value == "" and default is not None):
-            if default is None:
-                raise ConfigError(f"{where}: environment variable {name} is not set")
-            return default
-        return value
-
-    return _VAR.sub(substitute, text)
-
-
-def _read_secret_files(section: dict[str, object], where: str) -> dict[str, object]:
-    """Replace `<secret>_file: PATH` with `<secret>: <file contents>`."""
-    for key in [k for k in section if k.endswith("_file") and k[: -len("_file")] in SECRET_KEYS]:
-        secret = key[: -len("_file")]
-        name = f"{where}.{key}" if where else key
-        if section.get(secret) is not None:
-            raise ConfigError(f"{name}: give either {secret} or {key}, not both")
-        path = section.pop(key)
-        if not isinstance(path, str) or not path:
-            raise ConfigError(f"{name}: must be a file path")
-        try:
-            section[secret] = Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{name}: cannot read {path}: {exc.strerror or exc}") from None
-        if not section[secret]:
-            raise ConfigError(f"{name}: {path} is empty")
-    return section
+def _key_of(where: str) -> str:
+    """The last key of a dotted path (`github.sources[0].token` → `token`)."""
+    return where.rpartition(".")[2].partition("[")[0]
 
 
 def _datadog_defaults(tree: dict[str, object], env: Mapping[str, str]) -> None:
@@ -141,14 +106,36 @@ def _datadog_defaults(tree: dict[str, object], env: Mapping[str, str]) -> None:
 
 
 def _describe(exc: ValidationError) -> str:
-    """One line per problem: the dotted key, then what is wrong (input values are never shown)."""
+    """One line per problem: the dotted key, then what is wrong (input values are never shown, only their kind)."""
     lines = []
-    for error in exc.errors(include_input=False, include_url=False):
+    for error in exc.errors(include_url=False):
         path = ""
         for part in error["loc"]:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
+        elif error["type"] in _TYPE_ERRORS:
+            message = f"{message}, not {kind(error.get('input'))}"
+            if isinstance(error.get("input"), str) and error["type"] in ("int_type", "bool_type"):
+                message += " (write it without quotes)"
         lines.append(f"  {path or '(top level)'}: {message}")
     return "\n".join(lines)
+
+
+def _scrub(message: str, tree: object) -> str:
+    """The message without any value given to a secret key, URL userinfo or token shape (defence in depth)."""
+    for secret in sorted(set(_secret_values(tree, "")), key=len, reverse=True):
+        message = message.replace(secret, MASK)
+    return redact(message)
+
+
+def _secret_values(node: object, key: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            yield from _secret_values(value, str(name))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _secret_values(item, key)
+    elif isinstance(node, str) and key in SECRET_KEYS and len(node) >= MIN_LENGTH:
+        yield node

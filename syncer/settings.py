@@ -1,4 +1,4 @@
-"""Run settings shared by `defaults` and every integration: schedule, policy, deletion limit, concurrency."""
+"""Run settings shared by `defaults` and every integration: schedule, policy, limits, concurrency, deadlines."""
 
 from __future__ import annotations
 
@@ -8,14 +8,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from syncer import schedule
+from syncer.config_values import Int, duration
 
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_PERCENT = re.compile(r"^\s*([0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%\s*$")
+_COUNT = re.compile(r"^\s*([0-9]{1,9})\s*$")
+MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT = 1, 86400
+RunTimeout = Annotated[str, duration(MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT)]
+Concurrency = Annotated[Int, Field(ge=1, le=64)]
+Jitter = Annotated[Int, Field(ge=0, le=3600)]
+ConfirmRemovals = Annotated[Int, Field(ge=0, le=1_000_000)]
 
 
 class Strict(BaseModel):
-    """Base of every section: unknown keys are errors, values are immutable."""
+    """Base of every section: unknown keys are errors, values are immutable, types are exact (`true` is no number)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True, strict=True)
 
 
 class DeletionLimit(BaseModel):
@@ -39,19 +46,19 @@ def parse_deletion_limit(value: object) -> DeletionLimit:
     """Read max_deletions from an int or "N%" string."""
     if isinstance(value, DeletionLimit):
         return value
-    if isinstance(value, bool):
-        raise ValueError("must be a number of entries or a percentage such as '10%'")
-    if isinstance(value, int):
+    if type(value) is int:
         if value < 0:
             raise ValueError("must not be negative")
         return DeletionLimit(count=value)
-    if isinstance(value, str):
-        if value.strip().isdigit():
-            return DeletionLimit(count=int(value))
+    if isinstance(value, str) and len(value) <= 40:
+        count = _COUNT.match(value)
+        if count:
+            return DeletionLimit(count=int(count.group(1)))
         match = _PERCENT.match(value)
         if match and float(match.group(1)) <= 100:
             return DeletionLimit(percent=float(match.group(1)))
-    raise ValueError(f"must be a number of entries or a percentage such as '10%', got {value!r}")
+        raise ValueError(f"must be a number of entries or a percentage such as '10%', got {value!r}")
+    raise ValueError("must be a number of entries (an integer) or a percentage such as '10%'")
 
 
 class Settings(Strict):
@@ -61,8 +68,10 @@ class Settings(Strict):
     policy: Literal["sync", "upsert-only"] | None = None
     max_deletions: DeletionLimit | None = None
     on_source_error: Literal["keep", "abort"] | None = None
-    concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
-    jitter: Annotated[int, Field(ge=0, le=3600)] | None = None
+    concurrency: Concurrency | None = None
+    jitter: Jitter | None = None
+    run_timeout: RunTimeout | None = None
+    confirm_removals: ConfirmRemovals | None = None
 
     @field_validator("schedule")
     @classmethod
@@ -84,12 +93,17 @@ class Defaults(Settings):
     policy: Literal["sync", "upsert-only"] | None = "sync"
     max_deletions: DeletionLimit | None = DeletionLimit(percent=10.0)
     on_source_error: Literal["keep", "abort"] | None = "keep"
-    concurrency: Annotated[int, Field(ge=1, le=64)] | None = 8
-    jitter: Annotated[int, Field(ge=0, le=3600)] | None = 0
+    concurrency: Concurrency | None = 8
+    jitter: Jitter | None = 0
+    run_timeout: RunTimeout | None = "15m"
+    confirm_removals: ConfirmRemovals | None = 50
 
 
 class Effective(BaseModel):
-    """The settings in force for one integration (defaults merged with its overrides)."""
+    """The settings in force for one integration (defaults merged with its overrides).
+
+    `run_timeout` is in seconds; `run_timeout_text` is the duration as the operator wrote it (`15m`).
+    """
 
     model_config = ConfigDict(frozen=True)
     schedule: str
@@ -98,3 +112,19 @@ class Effective(BaseModel):
     on_source_error: Literal["keep", "abort"]
     concurrency: int
     jitter: int
+    run_timeout: float
+    run_timeout_text: str
+    confirm_removals: int
+
+    @classmethod
+    def merge(cls, defaults: Settings, overrides: Settings | None) -> Effective:
+        """Defaults merged with an integration's own overrides (an override wins where it is set)."""
+        merged: dict[str, object] = {}
+        for name in Settings.model_fields:
+            own = None if overrides is None else getattr(overrides, name)
+            value = own if own is not None else getattr(defaults, name)
+            merged[name] = value if value is not None else Defaults.model_fields[name].default
+        text = str(merged["run_timeout"])
+        merged["run_timeout_text"] = text
+        merged["run_timeout"] = float(schedule.parse_duration(text, MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT))
+        return cls.model_validate(merged)

@@ -62,6 +62,8 @@ def test_example_config_parses(tmp_path: Path) -> None:
     assert config.github is not None
     assert config.github.sources[1].base_url == "https://ghe.acme.internal/api/v3"
     assert config.datadog.base_url == "https://api.datadoghq.com"
+    assert config.effective(Integration.GITHUB).run_timeout == 900.0
+    assert config.effective(Integration.GITHUB).confirm_removals == 50
 
 
 def test_defaults_and_env_fallbacks() -> None:
@@ -249,3 +251,168 @@ def test_yaml_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(minimal()))
     assert configfile.load(path, ENV).integrations() == [Integration.GITHUB]
+
+
+def test_run_timeout_and_confirm_removals_defaults() -> None:
+    settings = configfile.parse(minimal(), ENV).effective(Integration.GITHUB)
+    assert (settings.run_timeout, settings.run_timeout_text, settings.confirm_removals) == (900.0, "15m", 50)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("1s", 1.0), ("90s", 90.0), ("15m", 900.0), ("2h", 7200.0), ("24h", 86400.0), ("1d", 86400.0)],
+)
+def test_run_timeout_durations(text: str, seconds: float) -> None:
+    settings = configfile.parse({**minimal(), "defaults": {"run_timeout": text}}, ENV).effective(Integration.GITHUB)
+    assert settings.run_timeout == seconds
+    assert settings.run_timeout_text == text
+
+
+def test_run_timeout_and_confirm_removals_are_overridable() -> None:
+    tree = {**minimal(), "defaults": {"run_timeout": "1h", "confirm_removals": 7}}
+    tree["github"] = {**tree["github"], "run_timeout": "30s", "confirm_removals": 0}  # type: ignore[dict-item]
+    tree["pagerduty"] = {"sources": [{"token": "pd-token-1"}]}
+    config = configfile.parse(tree, ENV)
+    github, pagerduty = config.effective(Integration.GITHUB), config.effective(Integration.PAGERDUTY)
+    assert (github.run_timeout, github.confirm_removals) == (30.0, 0)
+    assert (pagerduty.run_timeout, pagerduty.confirm_removals) == (3600.0, 7)
+
+
+def test_null_defaults_mean_the_documented_default() -> None:
+    tree = {**minimal(), "defaults": {"run_timeout": None, "confirm_removals": None, "schedule": None}}
+    settings = configfile.parse(tree, ENV).effective(Integration.GITHUB)
+    assert (settings.run_timeout, settings.confirm_removals, settings.schedule) == (900.0, 50, "*/30 * * * *")
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        pytest.param({"run_timeout": "0s"}, "defaults.run_timeout: must be at least 1s", id="timeout-zero"),
+        pytest.param({"run_timeout": "25h"}, "defaults.run_timeout: must be at most 1d", id="timeout-over-a-day"),
+        pytest.param({"run_timeout": "2d"}, "defaults.run_timeout: must be at most 1d", id="timeout-days"),
+        pytest.param({"run_timeout": 900}, "defaults.run_timeout: must be a duration", id="timeout-bare-number"),
+        pytest.param({"run_timeout": "15"}, "defaults.run_timeout: must be a duration", id="timeout-no-unit"),
+        pytest.param({"run_timeout": "1.5m"}, "defaults.run_timeout: must be a duration", id="timeout-fraction"),
+        pytest.param({"run_timeout": "-5m"}, "defaults.run_timeout: must be a duration", id="timeout-negative"),
+        pytest.param({"run_timeout": True}, "defaults.run_timeout: must be a duration", id="timeout-bool"),
+        pytest.param({"confirm_removals": -1}, "defaults.confirm_removals", id="confirm-negative"),
+        pytest.param({"confirm_removals": True}, "defaults.confirm_removals", id="confirm-bool"),
+        pytest.param({"confirm_removals": "5"}, "defaults.confirm_removals", id="confirm-string"),
+        pytest.param({"confirm_removals": 5.0}, "defaults.confirm_removals", id="confirm-float"),
+    ],
+)
+def test_bad_run_timeout_and_confirm_removals(settings: dict[str, object], expected: str) -> None:
+    assert expected in error_of({**minimal(), "defaults": settings})
+
+
+def test_relative_secret_file_is_relative_to_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "etc"
+    (folder / "secrets").mkdir(parents=True)
+    (folder / "secrets" / "token").write_text("ghp_relative_token\n")
+    path = folder / "syncer.yaml"
+    path.write_text("github:\n  sources:\n    - {token_file: secrets/token, orgs: [acme]}\n")
+    monkeypatch.chdir(tmp_path)  # not the config's folder: the path must not be taken from here
+    config = configfile.load(path, ENV)
+    assert config.github is not None
+    assert config.github.sources[0].token is not None
+    assert config.github.sources[0].token.get_secret_value() == "ghp_relative_token"
+
+
+def test_absolute_secret_file_is_used_as_written(tmp_path: Path) -> None:
+    (tmp_path / "token").write_text("ghp_absolute_token")
+    path = tmp_path / "sub" / "syncer.yaml"
+    path.parent.mkdir()
+    path.write_text(f"github:\n  sources:\n    - {{token_file: {tmp_path / 'token'}, orgs: [acme]}}\n")
+    config = configfile.load(path, ENV)
+    assert config.github is not None
+    assert config.github.sources[0].token is not None
+    assert config.github.sources[0].token.get_secret_value() == "ghp_absolute_token"
+
+
+def test_a_tree_resolves_relative_secret_files_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "token").write_text("ghp_cwd_token")
+    monkeypatch.chdir(tmp_path)
+    config = configfile.parse({"github": {"sources": [{"token_file": "token", "orgs": ["a"]}]}}, ENV)
+    assert config.github is not None
+    assert config.github.sources[0].token is not None
+    assert config.github.sources[0].token.get_secret_value() == "ghp_cwd_token"
+
+
+@pytest.mark.parametrize(
+    ("field", "env_value", "expected"),
+    [("app_id", "12345", 12345), ("installation_id", "42", 42)],
+)
+def test_integers_may_come_from_the_environment(field: str, env_value: str, expected: int) -> None:
+    app: dict[str, object] = {"app_id": 7, "private_key": PEM, field: "${NUMBER}"}
+    config = configfile.parse({"github": {"sources": [{"app": app}]}}, {**ENV, "NUMBER": env_value})
+    assert config.github is not None
+    assert config.github.sources[0].app is not None
+    assert getattr(config.github.sources[0].app, field) == expected
+
+
+@pytest.mark.parametrize(("env_value", "expected"), [("true", True), ("false", False), ("False", False)])
+def test_booleans_may_come_from_the_environment(env_value: str, expected: bool) -> None:
+    tree = {"pagerduty": {"sources": [{"token": "pd-token-1", "enabled": "${PD_ENABLED}"}]}}
+    config = configfile.parse(tree, {**ENV, "PD_ENABLED": env_value})
+    assert config.pagerduty is not None
+    assert config.pagerduty.sources[0].enabled is expected
+
+
+@pytest.mark.parametrize("env_value", ["yes", "1", "", "true!"])
+def test_a_boolean_from_the_environment_is_true_or_false(env_value: str) -> None:
+    tree = {"pagerduty": {"sources": [{"token": "pd-token-1", "enabled": "${PD_ENABLED}"}]}}
+    assert "pagerduty.sources[0].enabled" in error_of(tree, {**ENV, "PD_ENABLED": env_value})
+
+
+@pytest.mark.parametrize("env_value", ["eight", "8.0", "0x8", " "])
+def test_an_integer_from_the_environment_is_digits(env_value: str) -> None:
+    tree = {**minimal(), "defaults": {"concurrency": "${N}"}}
+    assert "defaults.concurrency" in error_of(tree, {**ENV, "N": env_value})
+
+
+def test_integer_from_the_environment_still_checks_bounds() -> None:
+    tree = {**minimal(), "defaults": {"concurrency": "${N}"}}
+    assert "defaults.concurrency" in error_of(tree, {**ENV, "N": "65"})
+    config = configfile.parse(tree, {**ENV, "N": "16"})
+    assert config.effective(Integration.GITHUB).concurrency == 16
+
+
+def test_dollar_before_a_non_name_stays_literal_outside_secrets() -> None:
+    config = configfile.parse(minimal(include=["re:^v[0-9]+$", "re:^(a|b)$"]), ENV)
+    assert config.github is not None
+    assert config.github.sources[0].include == ["re:^v[0-9]+$", "re:^(a|b)$"]
+
+
+def test_dollar_dollar_in_a_secret_is_a_literal_dollar() -> None:
+    config = configfile.parse({"pagerduty": {"sources": [{"token": "pa$$word$${X}"}]}}, ENV)
+    assert config.pagerduty is not None
+    assert config.pagerduty.sources[0].token.get_secret_value() == "pa$word${X}"
+
+
+def test_environment_values_are_not_interpolated_again() -> None:
+    config = configfile.parse(minimal(), {**ENV, "GITHUB_TOKEN": "ghp_$HOME${X}"})
+    assert config.github is not None
+    assert config.github.sources[0].token is not None
+    assert config.github.sources[0].token.get_secret_value() == "ghp_$HOME${X}"
+
+
+def test_yaml_merge_keys_work_and_own_keys_win(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "common: &common {token: '${GITHUB_TOKEN}', orgs: [acme], forks: false}\n"
+        "github:\n  sources:\n    - {<<: *common, forks: true}\n"
+    )
+    with pytest.raises(ConfigError, match="common: unknown key"):
+        configfile.load(path, ENV)
+    path.write_text(
+        "github:\n  sources:\n    - &first {token: '${GITHUB_TOKEN}', orgs: [acme], forks: false}\n"
+        "    - {<<: *first, hostname: ghe.example.com, forks: true}\n"
+    )
+    config = configfile.load(path, ENV)
+    assert config.github is not None
+    assert [(s.hostname, s.forks, s.orgs) for s in config.github.sources] == [
+        ("github.com", False, ["acme"]),
+        ("ghe.example.com", True, ["acme"]),
+    ]

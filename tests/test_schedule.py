@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -62,3 +62,95 @@ def test_every_interval() -> None:
 def test_invalid_schedules(text: str) -> None:
     with pytest.raises(ValueError):
         schedule.parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0 0 31 2 *",
+        "0 0 30 2 *",
+        "0 0 30,31 2 *",
+        "0 0 31 4,6,9,11 *",
+        "0 0 31 4 *",
+        "*/5 * 31 11 *",
+        "0 0 29 2 *",  # fires only in leap years: not at least once a year
+    ],
+)
+def test_a_cron_that_does_not_fire_every_year_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="at least once a year"):
+        schedule.parse(text)
+
+
+@pytest.mark.parametrize("text", ["0 0 31 2 1", "0 0 28 2 *", "0 0 31 1-12 *", "0 0 1 1 *"])
+def test_a_cron_that_fires_every_year_is_accepted(text: str) -> None:
+    fire = _next(text)
+    assert fire - MONDAY <= timedelta(days=366)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("every 99999999999d", "at most 366d"),
+        ("every 367d", "at most 366d"),
+        ("every 8785h", "at most 366d"),
+        ("every 31622401s", "at most 366d"),
+        ("every 0s", "at least 1s"),
+        ("every 0d", "at least 1s"),
+        ("every 1.5h", "duration"),
+        ("every -1h", "duration"),
+        ("every 10y", "duration"),
+        ("every ", "every <n>"),
+        ("every " + "9" * 5000 + "s", "at most 200 characters"),
+    ],
+)
+def test_every_is_between_one_second_and_366_days(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        schedule.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("every 1s", 1), ("every 366d", 366 * 86400), ("every 8784h", 366 * 86400)]
+)
+def test_the_longest_and_shortest_intervals_build_a_working_trigger(text: str, seconds: int) -> None:
+    parsed = schedule.parse(text)
+    assert parsed.interval_seconds == seconds
+    now = datetime.now(UTC)
+    fire = parsed.trigger(jitter=3600).get_next_fire_time(None, now)
+    assert fire is not None
+    assert timedelta(0) <= fire - now <= timedelta(seconds=seconds + 3600)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1s", 1),
+        ("90s", 90),
+        ("15m", 900),
+        ("2h", 7200),
+        ("1d", 86400),
+        (" 3m ", 180),
+        ("10 minutes", 600),
+        ("1H", 3600),
+    ],
+)
+def test_parse_duration(text: str, seconds: int) -> None:
+    assert schedule.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "m", "1.5m", "-1s", "1w", "1e3s", "15 m m", "١s", "99" * 200 + "s"])
+def test_parse_duration_refuses_anything_else(text: str) -> None:
+    with pytest.raises(ValueError, match="must be a duration"):
+        schedule.parse_duration(text)
+
+
+def test_parse_duration_bounds() -> None:
+    assert schedule.parse_duration("24h", minimum=1, maximum=86400) == 86400
+    with pytest.raises(ValueError, match="at most 1d"):
+        schedule.parse_duration("86401s", minimum=1, maximum=86400)
+    with pytest.raises(ValueError, match="at least 1s"):
+        schedule.parse_duration("0m", minimum=1, maximum=86400)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(900, "15m"), (86400, "1d"), (90, "90s"), (7200, "2h"), (1.5, "1.5s")])
+def test_format_duration(seconds: float, text: str) -> None:
+    assert schedule.format_duration(seconds) == text

@@ -1,0 +1,148 @@
+"""The configuration's YAML, read exactly and with bounds.
+
+- a key given twice in one mapping is an error (PyYAML would silently keep the last);
+- mapping keys are strings: a list, a mapping, null, a number, a boolean or a date as a key is an error;
+- nesting is at most MAX_DEPTH levels deep;
+- aliases never recurse (`x: &a [*a]`) and add at most MAX_ALIAS_NODES nodes to the document (the "billion
+  laughs" bomb fails from the node graph, before anything is expanded);
+- whatever makes PyYAML fail (including a ValueError of a constructor, such as a bad `!!timestamp`) is a
+  ConfigError with the line and column, never quoting the line itself (it may hold a secret).
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.scanner import ScannerError
+from yaml.tokens import Token
+
+from syncer.config_values import kind
+from syncer.errors import ConfigError
+
+MAX_DEPTH = 64
+MAX_ALIAS_NODES = 100_000
+_MERGE = "tag:yaml.org,2002:merge"
+_NODE_KINDS: dict[type[Node], str] = {SequenceNode: "a list", MappingNode: "a mapping"}
+
+
+def load(text: str, origin: str) -> object:
+    """The document in `text` (None when empty); ConfigError naming `origin` and the place when it is wrong."""
+    try:
+        return yaml.load(text, Loader=ExactLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{origin}: not valid YAML: {_problem(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: not valid YAML: nested too deeply") from None
+
+
+class ExactLoader(yaml.SafeLoader):
+    """SafeLoader with the rules of this module."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass: type[Token]) -> None:  # noqa: N803 - PyYAML's name
+        if self.flow_level >= MAX_DEPTH:
+            mark = self.get_mark()
+            raise ScannerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self) -> Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            check_aliases(node)
+        return node
+
+    def construct_object(self, node: Node, deep: bool = False) -> object:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError, ArithmeticError, LookupError, AttributeError) as exc:
+            problem = f"cannot read this value ({type(exc).__name__})"
+            raise ConstructorError(problem=problem, problem_mark=node.start_mark) from None
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                continue
+            key = self._key(key_node, deep)
+            if key in seen:
+                problem = f"key {key!r} is given twice in one mapping"
+                raise ConstructorError(problem=problem, problem_mark=key_node.start_mark)
+            seen.add(key)
+        self.flatten_mapping(node)
+        for key_node, _ in node.value:
+            self._key(key_node, deep)
+        return super().construct_mapping(node, deep=deep)
+
+    def _key(self, key_node: Node, deep: bool) -> str:
+        """A mapping key, which must be a string."""
+        if not isinstance(key_node, ScalarNode):
+            what = _NODE_KINDS.get(type(key_node), "not a string")
+            raise ConstructorError(
+                problem=f"a mapping key must be a string, not {what}", problem_mark=key_node.start_mark
+            )
+        key = self.construct_object(key_node, deep=deep)
+        if not isinstance(key, str):
+            problem = f"a mapping key must be a string, not {kind(key)} (quote it)"
+            raise ConstructorError(problem=problem, problem_mark=key_node.start_mark)
+        return key
+
+
+def check_aliases(root: Node) -> None:
+    """Refuse an alias that contains itself, and aliases that would add more than MAX_ALIAS_NODES nodes.
+
+    Walks the node graph once (shared nodes are aliases): the expanded size of every node is computed from its
+    children's, so a bomb is measured without being expanded.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            distinct += 1
+            if sizes[key] - distinct > MAX_ALIAS_NODES:
+                raise ComposerError(None, None, f"aliases expand to more than {MAX_ALIAS_NODES} nodes", node.start_mark)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise ComposerError(None, None, "an alias refers to the node that contains it", node.start_mark)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    """What is wrong and where, without PyYAML's snippet of the line (it may hold a secret)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character #x{exc.character:04x} is not allowed (position {exc.position})"
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or type(exc).__name__
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else str(problem)
