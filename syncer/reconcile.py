@@ -169,7 +169,7 @@ def _confirm(
     job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery]
 ) -> tuple[Entry, ...]:
     """Look up (up to confirm_removals) entries healthy listings would remove; those still there are kept."""
-    limit: int = getattr(job.settings, "confirm_removals", 50)
+    limit = job.settings.confirm_removals
     if limit <= 0 or job.settings.policy == "upsert-only":
         return ()
     draft = _plan(job, current, wanted, discoveries, ())

@@ -38,7 +38,7 @@ def job(
     the run is stopped unless `sleep` is given.
     """
     settings = config.effective(integration)
-    bound = deadline if deadline is not None else Deadline(getattr(settings, "run_timeout", 900.0), stop=stop)
+    bound = deadline if deadline is not None else Deadline(settings.run_timeout, stop=stop)
     waits = sleep if sleep is not None else bound.sleep
     return Job(
         integration=integration,
