@@ -5,8 +5,12 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
+import threading
 import time
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -22,13 +26,51 @@ from syncer.simulator.github_model import GITHUB_DOC, organization, private_user
 from syncer.simulator.github_repos import REPO_TYPES, RepoRenderer, render_repo, repo_record, select_repos
 from syncer.simulator.ratelimit import RateWindow
 from syncer.simulator.server import FakeServer
-from syncer.simulator.wire import github_link_header, json_response, query_int, query_items, request_origin
+from syncer.simulator.wire import (
+    github_link_header,
+    json_response,
+    query_int,
+    query_items,
+    request_origin,
+    with_params,
+)
 
 LIST_REPOS_DOC = "https://docs.github.com/rest/repos/repos#list-organization-repositories"
+REPO_DOC = "https://docs.github.com/rest/repos/repos#get-a-repository"
 
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Change:
+    """A change of the world made when a matching request arrives, before it is answered (`during`)."""
+
+    path: str
+    action: Callable[[], object]
+    query: str = ""
+    times: int | None = 1
+    hits: int = 0
+
+    def matches(self, path: str, query: str) -> bool:
+        """Whether this change applies to a request (path and query are regular expressions, searched)."""
+        return re.search(self.path, path) is not None and re.search(self.query, query) is not None
+
+
+@dataclass
+class Paging:
+    """Odd pagination of the org repo listings, for testing clients against it (everything off by default).
+
+    `links(page, last)` replaces the Link relations of a page (rel -> page number; None keeps the real ones);
+    `ignore_page` answers page 1's repos whatever page is asked (a proxy that drops the query), with the Link
+    header of the page asked; `hidden` leaves repos out of every page (a listing that misses them), while
+    `GET /repos/{owner}/{repo}` still finds them.
+    """
+
+    links: Callable[[int, int], dict[str, int] | None] | None = None
+    ignore_page: bool = False
+    hidden: set[str] = field(default_factory=set)
 
 
 class FakeGitHub(FakeServer):
@@ -56,6 +98,11 @@ class FakeGitHub(FakeServer):
         self.apps: dict[int, str] = {}
         self.installations: dict[int, Installation] = {}
         self.installation_tokens: dict[str, InstallationToken] = {}
+        self.moved: dict[tuple[str, str], int] = {}  # (org, old name) casefolded -> repo id, for 301s
+        self.paging = Paging()
+        self.echo_credentials: int | None = None  # answer every request with this status, echoing Authorization
+        self._changes: list[Change] = []
+        self._changes_lock = threading.Lock()
         self._windows: dict[str, RateWindow] = {}
         self._request_ids = itertools.count(0x1000)
         self._next_repo_id = 0
@@ -104,6 +151,11 @@ class FakeGitHub(FakeServer):
             ]
         self.installations.update({inst.id: inst for inst in installs})
         self.installation_tokens.clear()
+        self.moved.clear()
+        self.paging = Paging()
+        self.echo_credentials = None
+        with self._changes_lock:
+            self._changes.clear()
         self._windows.clear()
 
     def _new_repo_id(self, rng: random.Random | None = None) -> int:
@@ -134,6 +186,36 @@ class FakeGitHub(FakeServer):
                 del repos[index]
                 return True
         return False
+
+    def rename_repo(self, org: str, name: str, new_name: str, new_org: str | None = None) -> dict[str, Any]:
+        """Rename (and with `new_org`, transfer) a repo; the old name then answers 301 to `/repositories/{id}`."""
+        record = next(r for r in self.orgs[org] if r["name"] == name)
+        if new_org is not None and new_org != org:
+            self.orgs[org].remove(record)
+            self.org_id(new_org)
+            self.orgs.setdefault(new_org, []).append(record)
+        record["name"] = new_name
+        self.moved[(org.casefold(), name.casefold())] = int(record["id"])
+        return record
+
+    def during(self, path: str, action: Callable[[], object], *, query: str = "", times: int | None = 1) -> Change:
+        """Run `action` when a request matching `path` (and `query`) arrives, before it is answered.
+
+        E.g. `during(r"/orgs/acme/repos$", lambda: fake.remove_repo("acme", name), query=r"\bpage=2\b")` deletes a
+        repo while a client is between pages 1 and 2 of a listing.
+        """
+        change = Change(path, action, query, times)
+        with self._changes_lock:
+            self._changes.append(change)
+        return change
+
+    def _apply_changes(self, path: str, query: str) -> None:
+        with self._changes_lock:
+            due = [c for c in self._changes if (c.times is None or c.hits < c.times) and c.matches(path, query)]
+            for change in due:
+                change.hits += 1
+        for change in due:
+            change.action()
 
     def find_org(self, login: str) -> str | None:
         """The org key matching `login` case-insensitively, or None."""
@@ -185,7 +267,11 @@ class FakeGitHub(FakeServer):
         }
 
     async def before_request(self, request: Request, path: str) -> Response | None:
-        """Token, installation-token or app-JWT check, then the primary rate limit."""
+        """Scheduled world changes (`during`), token, installation-token or app-JWT check, the primary rate limit."""
+        self._apply_changes(path, request.url.query)
+        if self.echo_credentials is not None:  # a proxy or an API that quotes the request in its error
+            echoed = request.headers.get("authorization", "")
+            return self.error(self.echo_credentials, f"Bad credentials: the request had Authorization {echoed!r}")
         principal = authenticate(
             request,
             path,
@@ -228,6 +314,7 @@ class FakeGitHub(FakeServer):
             Route("/orgs/{org}", self._org, methods=["GET"]),
             Route("/organizations/{org_id:int}", self._org, methods=["GET"]),
             Route("/repos/{owner}/{repo}", self._repo, methods=["GET"]),
+            Route("/repositories/{repo_id:int}", self._repo_by_id, methods=["GET"]),
             Route("/user", self._user, methods=["GET"]),
             Route("/rate_limit", self._rate_limit, methods=["GET"]),
             *AppEndpoints(self).routes(),
@@ -245,14 +332,22 @@ class FakeGitHub(FakeServer):
             return list(repos)
         return [r for r in repos if r.get("visibility", "public") == "public"]
 
-    def paginate(self, request: Request, items: list[Any], link_path: str) -> tuple[list[Any], dict[str, str]]:
+    def paginate(
+        self, request: Request, items: list[Any], link_path: str, paging: Paging | None = None
+    ) -> tuple[list[Any], dict[str, str]]:
         """The requested page of `items` and its `Link` header (`per_page` 30 by default, 100 at most)."""
         per_page = query_int(request, "per_page", 30)
         per_page = 30 if per_page < 1 else min(per_page, 100)
         page = max(1, query_int(request, "page", 1))
         last = max(1, math.ceil(len(items) / per_page))
-        link = github_link_header(self.api_base(request) + link_path, query_items(request), page, last)
-        return items[(page - 1) * per_page : page * per_page], ({"link": link} if link else {})
+        url = self.api_base(request) + link_path
+        link = github_link_header(url, query_items(request), page, last)
+        rels = paging.links(page, last) if paging is not None and paging.links is not None else None
+        if rels is not None:
+            parts = [f'<{with_params(url, query_items(request), page=n)}>; rel="{rel}"' for rel, n in rels.items()]
+            link = ", ".join(parts) or None
+        served = 1 if paging is not None and paging.ignore_page else page
+        return items[(served - 1) * per_page : served * per_page], ({"link": link} if link else {})
 
     def render_repos(self, request: Request, org: str, records: list[dict[str, Any]]) -> bytes:
         """Repo records as a JSON array, as this request sees them (`permissions` only for members)."""
@@ -276,7 +371,9 @@ class FakeGitHub(FakeServer):
         sort = request.query_params.get("sort", "created")
         direction = request.query_params.get("direction", "asc" if sort == "full_name" else "desc")
         repos = select_repos(self._visible(request, org), kind, sort, direction)
-        items, headers = self.paginate(request, repos, f"/organizations/{self.org_id(org)}/repos")
+        if self.paging.hidden:
+            repos = [r for r in repos if r["name"] not in self.paging.hidden]
+        items, headers = self.paginate(request, repos, f"/organizations/{self.org_id(org)}/repos", self.paging)
         return self.answer(self.render_repos(request, org, items), headers=headers)
 
     async def _org(self, request: Request) -> Response:
@@ -299,8 +396,29 @@ class FakeGitHub(FakeServer):
         record = None
         if org is not None:
             record = next((r for r in self._visible(request, org) if str(r["name"]).casefold() == wanted), None)
+        moved = self.moved.get((str(request.path_params["owner"]).casefold(), wanted))
+        if record is None and moved is not None and self._repo_with_id(request, moved) is not None:
+            location = f"{self.api_base(request)}/repositories/{moved}"
+            body = {"message": "Moved Permanently", "url": location, "documentation_url": REPO_DOC}
+            return json_response(body, 301, media_type=self.media_type, headers={"location": location})
         if org is None or record is None:
-            return self.error(404, "Not Found", "https://docs.github.com/rest/repos/repos#get-a-repository")
+            return self.error(404, "Not Found", REPO_DOC)
+        return self._full_repo(request, org, record)
+
+    def _repo_with_id(self, request: Request, repo_id: int) -> tuple[str, dict[str, Any]] | None:
+        for org in self.orgs:
+            for record in self._visible(request, org):
+                if record["id"] == repo_id:
+                    return org, record
+        return None
+
+    async def _repo_by_id(self, request: Request) -> Response:
+        found = self._repo_with_id(request, request.path_params["repo_id"])
+        if found is None:
+            return self.error(404, "Not Found", REPO_DOC)
+        return self._full_repo(request, *found)
+
+    def _full_repo(self, request: Request, org: str, record: dict[str, Any]) -> Response:
         member = self._member(self.principal(request), org)
         body = render_repo(record, org, self.org_id(org), self.api_base(request), self.web, permissions=member)
         body.update({"network_count": body["forks_count"], "subscribers_count": 3})

@@ -1,42 +1,39 @@
-"""GitHub source: every repo of the configured orgs, pages fetched concurrently, one PyGithub client per thread."""
+"""GitHub source: every repo of the configured orgs, pages fetched concurrently, one PyGithub client per thread.
+
+Bounded whatever the server claims: at most MAX_PAGES pages per org (a `last` beyond fails the org before any
+further page is asked), a `next` must advance one page, a page repeating an earlier one fails the org, and every
+request, retry and wait ends with the run's deadline. Only a 200 is a page (see github_transport).
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, urlparse
+from urllib.parse import quote
 
-import orjson
 import requests
 from github import Auth, Github, GithubException
-from github.Requester import Requester
 
-from syncer import metrics
+from syncer import retry
 from syncer.config import GithubSource
-from syncer.errors import PermanentError, SourceError, TransientError
-from syncer.filters import NameFilter, RepoFilter, RepoTraits
+from syncer.deadline import Deadline
+from syncer.errors import PermanentError, SourceError, Stopped, TransientError
+from syncer.filters import NameFilter, RepoFilter
 from syncer.model import Discovery, Entry, GithubRepo, Scope
-from syncer.retry import RetryPolicy, Sleep, parse_seconds
+from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.github_auth import GithubAuth, new_client
+from syncer.sources.github_confirm import Listing, Lookup, Names, confirm_entries
+from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, parse_page
+from syncer.sources.github_transport import asked_wait, quoted, request_json, translate
 from syncer.sources.slots import SLOTS
 
+__all__ = ["MAX_PAGES", "PER_PAGE", "GithubRepos", "Page", "_page", "repo_filter", "translate"]
+
 log = logging.getLogger(__name__)
-PER_PAGE = 100
-_LINK = re.compile(r'<([^>]+)>;\s*rel="(\w+)"')
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of an org's repos and what its Link header says comes after it."""
-
-    repos: tuple[RepoTraits, ...]
-    last: int | None
-    has_next: bool
+_page = parse_page  # the name the page tests know
 
 
 def repo_filter(source: GithubSource) -> RepoFilter:
@@ -51,6 +48,14 @@ def repo_filter(source: GithubSource) -> RepoFilter:
     )
 
 
+class _Final(Exception):
+    """Carries a failure out of retry.call without it being retried."""
+
+    def __init__(self, error: SourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class GithubRepos:
     """Lists the repos of one GitHub host (github.com or GHES) for syncer's github integration."""
 
@@ -59,17 +64,21 @@ class GithubRepos:
         source: GithubSource,
         concurrency: int = 8,
         policy: RetryPolicy | None = None,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self._source = source
-        self._concurrency = concurrency
+        self._concurrency = max(concurrency, 1)
         self._policy = policy or RetryPolicy()
-        self._sleep = sleep
+        self._deadline = deadline or Deadline.unbounded()
+        self._sleep: Sleep = self._deadline.sleep if sleep is None or sleep is time.sleep else sleep
         self._filter = repo_filter(source)
-        self._in_flight = SLOTS.for_url(source.base_url, concurrency)
+        self._in_flight = SLOTS.for_url(source.base_url, self._concurrency)
         self._local = threading.local()
         self._clients: list[Github] = []
         self._clients_lock = threading.Lock()
+        self._listings: dict[str, Listing] | None = None  # per org (casefolded) of the last healthy host listing
+        self._failed: set[str] = set()  # orgs (casefolded) whose last listing failed
 
     def __repr__(self) -> str:
         return f"GithubRepos(hostname={self._source.hostname!r}, orgs={self._source.orgs!r})"
@@ -82,36 +91,65 @@ class GithubRepos:
 
     def discover(self) -> list[Discovery]:
         """One Discovery per org; a failure to find the orgs fails the whole host."""
-        auth = GithubAuth(self._source, self._policy)
+        self._listings, self._failed = None, set()
+        auth = GithubAuth(self._source, self._policy, self._deadline)
         try:
             targets, missing = self._targets(auth)
-            return missing + self._list(targets)
-        except (GithubException, requests.RequestException) as exc:
+            listings: dict[str, Listing] = {}
+            found = missing + self._list(targets, listings)
+            self._failed = {d.scope.owns[1] for d in found if not d.ok and d.scope.owns and len(d.scope.owns) > 1}
+            self._listings = listings
+            return found
+        except (GithubException, requests.RequestException, SourceError) as exc:
             error = translate(exc, f"{self._source.hostname}: listing the app's installations")
             return [Discovery(self.scope, error=str(error))]
         finally:
             self._close()
             auth.close()
 
+    def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+        """Of entries the last healthy listing did not produce, those a `GET /repos/{owner}/{repo}` says to keep.
+
+        404 (GitHub's own answer) → gone; a redirect (rename, transfer) to a repo the listing has → not kept;
+        a 200 passing the filters → kept; anything else, or the deadline → kept. Entries of an org the listing
+        never looked at (not configured, not installed) are not kept; of a failed org or host, always kept.
+        """
+        lookup = Lookup(
+            source=self._source,
+            filter=self._filter,
+            client=self._client,
+            in_flight=self._in_flight,
+            deadline=self._deadline,
+            concurrency=self._concurrency,
+        )
+        try:
+            return confirm_entries(entries, self._listings, self._failed, lookup)
+        finally:
+            self._close()
+
     def check(self) -> None:
         """Reach every configured org (or the app's installations) with the configured credentials."""
-        auth = GithubAuth(self._source, self._policy)
+        auth = GithubAuth(self._source, self._policy, self._deadline)
+        problems: list[str] = []
         try:
             targets, missing = self._targets(auth)
-            problems = [d.error or "" for d in missing]
+            problems.extend(d.error or "" for d in missing)
             for org, org_auth in targets:
                 where = f"{self._source.hostname}/{org}: GET /orgs/{org}"
                 try:
-                    self._client(org_auth).requester.requestJsonAndCheck("GET", f"/orgs/{quote(org, safe='')}")
-                except (GithubException, requests.RequestException) as exc:
+                    client = self._client(org_auth)
+                    _, _, text = request_json(client.requester, "GET", f"/orgs/{quote(org, safe='')}")
+                    if not isinstance(decode(text, where), dict):
+                        raise PermanentError(f"{where}: the answer is not a JSON object")
+                except (GithubException, requests.RequestException, SourceError) as exc:
                     problems.append(str(translate(exc, where)))
-            if problems:
-                raise PermanentError("; ".join(problems))
-        except (GithubException, requests.RequestException) as exc:
-            raise translate(exc, f"{self._source.hostname}: listing the app's installations") from exc
+        except (GithubException, requests.RequestException, SourceError) as exc:
+            raise translate(exc, f"{self._source.hostname}: listing the app's installations") from None
         finally:
             self._close()
             auth.close()
+        if problems:
+            raise PermanentError("; ".join(problems))
 
     def _targets(self, auth: GithubAuth) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
         """The orgs to list with the auth of each, and a failed Discovery for what the app cannot reach.
@@ -147,36 +185,73 @@ class GithubRepos:
         host = self._source.hostname
         return Scope(label=f"{host}/{org}", owns=(host.casefold(), org.casefold()))
 
-    def _list(self, targets: list[tuple[str, Auth.Auth]]) -> list[Discovery]:
-        """Fetch every page of every org: first pages together, then the rest once `last` is known."""
+    def _list(self, targets: list[tuple[str, Auth.Auth]], listings: dict[str, Listing]) -> list[Discovery]:
+        """Fetch every page of every org: first pages together, then the rest once `last` is known.
+
+        An org fails at its first failed page (its queued pages are cancelled), when a page claims more than
+        MAX_PAGES pages, or when a page repeats an earlier one (a server ignoring `page`).
+        """
         pages: dict[str, dict[int, Page]] = {org: {} for org, _ in targets}
         failed: dict[str, str] = {}
         highest: dict[str, int] = {org: 1 for org, _ in targets}
+        seen_pages: dict[str, dict[int, int]] = {org: {} for org, _ in targets}
         auth_of = dict(targets)
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="github") as pool:
             running: dict[Future[Page], tuple[str, int]] = {
                 pool.submit(self._fetch, org, auth, 1): (org, 1) for org, auth in targets
             }
+
+            def fail(org: str, error: str) -> None:
+                failed[org] = error
+                pages[org].clear()
+                for future, (other, _) in running.items():
+                    if other == org:
+                        future.cancel()
+
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     org, number = running.pop(future)
-                    if org in failed:
+                    if org in failed or future.cancelled():
                         continue
                     try:
                         page = future.result()
                     except SourceError as exc:
-                        failed[org] = str(exc)
+                        fail(org, str(exc))
+                        continue
+                    except Exception as exc:  # a bug, or a library surprise: this org fails, not the host
+                        log.exception("listing %s/%s failed", self._source.hostname, org)
+                        fail(org, f"{self._org_scope(org).label}: page {number}: {type(exc).__name__}: {quoted(exc)}")
+                        continue
+                    repeated = self._repeats(seen_pages[org], page, number)
+                    if repeated is not None:
+                        where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
+                        fail(org, f"{where}: the page repeats page {repeated}; the server ignores pagination")
                         continue
                     pages[org][number] = page
                     wanted = max(page.last or 0, number + 1 if page.has_next else 0)
+                    if wanted > MAX_PAGES:
+                        where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
+                        fail(org, f"{where}: the listing claims more than {MAX_PAGES} pages")
+                        continue
                     for more in range(highest[org] + 1, wanted + 1):
                         running[pool.submit(self._fetch, org, auth_of[org], more)] = (org, more)
                     highest[org] = max(highest[org], wanted)
-        return [self._outcome(org, pages[org], failed.get(org)) for org, _ in targets]
+        return [self._outcome(org, auth_of[org], pages[org], failed.get(org), listings) for org, _ in targets]
 
-    def _outcome(self, org: str, pages: dict[int, Page], error: str | None) -> Discovery:
-        """The filtered entries of one org, deduplicated by full name."""
+    @staticmethod
+    def _repeats(seen: dict[int, int], page: Page, number: int) -> int | None:
+        """The earlier page this non-empty page repeats exactly, else None (and remember this one)."""
+        if not page.repos:
+            return None
+        fingerprint = hash(tuple(r.full_name for r in page.repos))
+        earlier = seen.setdefault(fingerprint, number)
+        return earlier if earlier != number else None
+
+    def _outcome(
+        self, org: str, auth: Auth.Auth, pages: dict[int, Page], error: str | None, listings: dict[str, Listing]
+    ) -> Discovery:
+        """The filtered entries of one org, deduplicated by full name; a healthy listing is remembered."""
         if error is not None:
             return Discovery(self._org_scope(org), error=error)
         repos = {r.full_name.casefold(): r for n in sorted(pages) for r in pages[n].repos}
@@ -185,10 +260,11 @@ class GithubRepos:
             for r in repos.values()
             if self._filter.matches(r)
         ]
+        listings[org.casefold()] = Listing(org, auth, Names(repos))
         return Discovery(self._org_scope(org), entries=tuple(entries), seen=len(repos))
 
     def _fetch(self, org: str, auth: Auth.Auth, number: int) -> Page:
-        """One page of /orgs/{org}/repos; 429 without Retry-After is retried here with backoff.
+        """One page of /orgs/{org}/repos; 429 without Retry-After is retried here, waits bounded by the deadline.
 
         The page is read raw through PyGithub's requester (auth, GithubRetry and GHES paths stay PyGithub's) and
         decoded with orjson: the JSON of a page is most of a listing's CPU.
@@ -196,38 +272,35 @@ class GithubRepos:
         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
         path = f"/orgs/{quote(org, safe='')}/repos"
         # oldest first: a repo created while the pages are fetched lands on the last page instead of shifting the others
-        params = {
-            "type": "all",
-            "sort": "created",
-            "direction": "asc",
-            "per_page": PER_PAGE,
-            "page": number,
-        }
-        for attempt in range(self._policy.attempts):
+        params = {"type": "all", "sort": "created", "direction": "asc", "per_page": PER_PAGE, "page": number}
+
+        def attempt() -> Page:
             try:
+                self._deadline.check()
                 with self._in_flight:
-                    status, headers, body = self._client(auth).requester.requestJson("GET", path, parameters=params)
-                if status >= 400:
-                    raise Requester.createException(status, headers, _error_body(body))
+                    _, headers, body = request_json(self._client(auth).requester, "GET", path, parameters=params)
             except GithubException as exc:
-                metrics.count_http("github", exc.status)
-                if exc.status == 429 and attempt < self._policy.attempts - 1:
-                    self._sleep(self._policy.delay(attempt, _asked_wait(exc.headers or {})))
-                    continue
-                raise translate(exc, where) from exc
-            except requests.RequestException as exc:
-                metrics.count_http("github", "error")
-                raise translate(exc, where) from exc
-            metrics.count_http("github", status)
-            return _page(_decode(body, where), headers, where)
-        raise AssertionError("unreachable")  # pragma: no cover
+                error = translate(exc, where)
+                if exc.status == 429:
+                    raise TransientError(str(error), retry_after=asked_wait(exc.headers or {})) from None
+                raise _Final(error) from None
+            except (requests.RequestException, SourceError) as exc:
+                raise _Final(translate(exc, where)) from None
+            return parse_page(decode(body, where), headers, where, org, number)
+
+        try:
+            return retry.call(attempt, self._policy, self._sleep, self._deadline)
+        except _Final as final:
+            raise final.error from None
+        except Stopped as exc:
+            raise translate(exc, where) from None
 
     def _client(self, auth: Auth.Auth) -> Github:
         """This thread's client for this auth (PyGithub is not thread-safe)."""
         clients: dict[int, Github] = self._local.__dict__.setdefault("clients", {})
         client = clients.get(id(auth))
         if client is None:
-            client = new_client(self._source.base_url, auth, self._policy, pool_size=2)
+            client = new_client(self._source.base_url, auth, self._policy, pool_size=2, deadline=self._deadline)
             clients[id(auth)] = client
             with self._clients_lock:
                 self._clients.append(client)
@@ -239,94 +312,3 @@ class GithubRepos:
                 client.close()
             self._clients.clear()
         self._local = threading.local()
-
-
-def _asked_wait(headers: Mapping[str, str]) -> float | None:
-    """Seconds GitHub asks to wait: `retry-after`, else until `x-ratelimit-reset` once the limit is spent."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    asked = parse_seconds(lower.get("retry-after"))
-    if asked is None and lower.get("x-ratelimit-remaining") == "0":
-        reset = parse_seconds(lower.get("x-ratelimit-reset"))
-        asked = None if reset is None else max(reset - time.time(), 0.0) + 1.0
-    return asked
-
-
-def translate(exc: Exception, where: str) -> SourceError:
-    """A PyGithub or requests failure as a SourceError naming where it happened (never a token)."""
-    if isinstance(exc, GithubException):
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        text = f"{where} answered {exc.status}{f': {message}' if message else ''}"
-        transient = exc.status in (429,) or exc.status >= 500
-        return (TransientError if transient else PermanentError)(text)
-    if isinstance(exc, requests.exceptions.RetryError):
-        return TransientError(f"{where}: gave up after repeated server errors ({_reason(exc)})")
-    return TransientError(f"{where}: {type(exc).__name__}: {_reason(exc)}")
-
-
-def _reason(exc: Exception) -> str:
-    """The root cause of a requests failure (e.g. "too many 500 error responses"), without the URL."""
-    cause: object = exc.args[0] if exc.args else exc
-    cause = getattr(cause, "reason", None) or cause
-    text = str(cause)
-    text = re.sub(r"HTTP(S)?ConnectionPool\([^)]*\): ", "", text)
-    return re.sub(r"\(Caused by .*", "", text).strip()[:300]
-
-
-def _decode(body: str, where: str) -> object:
-    """A page's JSON; a body that is not JSON is a failure, never an empty page."""
-    try:
-        data: object = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise PermanentError(f"{where}: the answer is not valid JSON") from exc
-    return data
-
-
-def _error_body(body: str) -> dict[str, object]:
-    """An error answer's JSON object, or its text as the message (as PyGithub reads it)."""
-    try:
-        data = orjson.loads(body) if body else {}
-    except orjson.JSONDecodeError:
-        return {"message": body[:300]}
-    return data if isinstance(data, dict) else {"data": data}
-
-
-def _page(data: object, headers: dict[str, str], where: str) -> Page:
-    """Parse one page; anything but a list of repo objects is a failure, never an empty page."""
-    if not isinstance(data, list):
-        raise PermanentError(f"{where}: expected a JSON list of repositories, got {type(data).__name__}")
-    repos = []
-    for item in data:
-        try:
-            repos.append(_traits(item))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PermanentError(f"{where}: a repository object is malformed ({exc})") from exc
-    links = {rel: url for url, rel in _LINK.findall(headers.get("link", ""))}
-    last = _page_number(links.get("last"))
-    # a full page without any Link header (a proxy may strip it) is not proof of the end: ask for the next one
-    more = "next" in links or (not links and len(repos) == PER_PAGE)
-    return Page(tuple(repos), last, more)
-
-
-def _traits(item: dict[str, object]) -> RepoTraits:
-    name, full_name = item["name"], item["full_name"]
-    if not isinstance(name, str) or not isinstance(full_name, str) or "/" not in full_name:
-        raise ValueError("name/full_name missing")
-    visibility = item.get("visibility") or ("private" if item.get("private") else "public")
-    topics = item.get("topics") or []
-    if not isinstance(visibility, str) or not isinstance(topics, list):
-        raise ValueError("visibility/topics have the wrong type")
-    return RepoTraits(
-        name=name,
-        full_name=full_name,
-        archived=bool(item.get("archived", False)),
-        fork=bool(item.get("fork", False)),
-        visibility=visibility,
-        topics=tuple(map(str, topics)),
-    )
-
-
-def _page_number(url: str | None) -> int | None:
-    if url is None:
-        return None
-    values = parse_qs(urlparse(url).query).get("page")
-    return int(values[0]) if values and values[0].isdigit() else None

@@ -9,7 +9,10 @@ from syncer.sources.github import PER_PAGE, _page
 
 
 def repos(count: int) -> list[dict[str, object]]:
-    return [{"name": f"r{i}", "full_name": f"acme/r{i}", "archived": False, "fork": False} for i in range(count)]
+    return [
+        {"name": f"r{i}", "full_name": f"acme/r{i}", "archived": False, "fork": False, "private": False}
+        for i in range(count)
+    ]
 
 
 def link(*rels: tuple[int, str]) -> dict[str, str]:

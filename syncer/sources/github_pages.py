@@ -1,0 +1,207 @@
+"""Reading GitHub list pages strictly: a page is a JSON list of well-typed objects, its Link header is consistent.
+
+Anything else (a body that is not a list, a field of the wrong JSON type, a repo of another org, a `last` beyond
+MAX_PAGES, a `next` that does not advance by one) raises PermanentError: the org fails and nothing is guessed. The
+types follow GitHub's `minimal-repository` schema: `name`/`full_name` strings, `private`/`fork`/`archived`/
+`is_template`/`disabled` booleans, `topics` a list of strings, `visibility` a string (absent on old GHES, where
+`private` tells).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
+
+import orjson
+
+from syncer.config import VISIBILITIES
+from syncer.errors import PermanentError
+from syncer.filters import RepoTraits
+
+PER_PAGE = 100
+MAX_PAGES = 1000  # per org: 100,000 repos; a server claiming more fails the org before any further page
+_LINK = re.compile(r'<([^>]+)>;\s*rel="(\w+)"')
+_FLAGS = ("archived", "fork", "is_template", "disabled")
+_ABSENT = object()
+_JSON_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of an org's repos and what its Link header says comes after it."""
+
+    repos: tuple[RepoTraits, ...]
+    last: int | None
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class InstallationItem:
+    """One app installation as `/app/installations` lists it."""
+
+    id: int
+    account: str
+    target_type: str
+    suspended: bool
+
+
+def decode(body: str | bytes, where: str) -> object:
+    """A page's JSON; a body that is not JSON is a failure, never an empty page."""
+    try:
+        data: object = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PermanentError(f"{where}: the answer is not valid JSON") from exc
+    return data
+
+
+def links(headers: Mapping[str, str]) -> tuple[int | None, bool, int | None]:
+    """(last page, has a next link, the next link's page number) of a Link header."""
+    found = {rel: url for url, rel in _LINK.findall(headers.get("link", ""))}
+    return page_number(found.get("last")), "next" in found, page_number(found.get("next"))
+
+
+def page_number(url: str | None) -> int | None:
+    """The `page` query parameter of a link, or None."""
+    if url is None:
+        return None
+    values = parse_qs(urlparse(url).query).get("page")
+    return int(values[0]) if values and values[0].isdigit() else None
+
+
+def check_links(last: int | None, has_next: bool, after: int | None, number: int | None, where: str) -> None:
+    """Refuse a Link header that claims too many pages or does not move forward one page at a time."""
+    if last is not None and last > MAX_PAGES:
+        raise PermanentError(f"{where}: the Link header claims {last} pages; at most {MAX_PAGES} per org are read")
+    if number is None or not has_next:
+        return
+    if after != number + 1:
+        target = f"page {after}" if after is not None else "no page number"
+        raise PermanentError(f"{where}: its next link points to {target}, not to page {number + 1}")
+    if number + 1 > MAX_PAGES:
+        raise PermanentError(f"{where}: the listing goes on past {MAX_PAGES} pages; at most {MAX_PAGES} are read")
+    if last is not None and last <= number:
+        raise PermanentError(f"{where}: its Link header has a next link but names page {last} as the last")
+
+
+def parse_page(
+    data: object, headers: Mapping[str, str], where: str, org: str | None = None, number: int | None = None
+) -> Page:
+    """Parse one page of repos; anything but a list of well-typed repo objects of `org` is a failure."""
+    if type(data) is not list:
+        raise PermanentError(f"{where}: expected a JSON list of repositories, got {_json_type(data)}")
+    repos = []
+    for index, item in enumerate(data):
+        try:
+            repos.append(traits(item, org))
+        except ValueError as exc:
+            raise PermanentError(f"{where}: repository {index} is malformed ({exc})") from None
+    last, has_next, after = links(headers)
+    check_links(last, has_next, after, number, where)
+    if has_next and not repos:
+        raise PermanentError(f"{where}: the page is empty but its Link header says more pages follow")
+    # a full page without any Link header (a proxy may strip it) is not proof of the end: ask for the next one
+    more = has_next or (not headers.get("link") and len(repos) == PER_PAGE)
+    return Page(tuple(repos), last, more)
+
+
+def traits(item: object, org: str | None = None) -> RepoTraits:
+    """The filter traits of one repo object, every field checked against its JSON type; ValueError when not."""
+    if type(item) is not dict:
+        raise ValueError(f"expected an object, got {_json_type(item)}")
+    get = item.get
+    name = get("name", _ABSENT)
+    full_name = get("full_name", _ABSENT)
+    if type(name) is not str or not name or "/" in name:
+        raise ValueError(f"name is {_json_type(name)}" if type(name) is not str else f"name {_shown(name)} is invalid")
+    if type(full_name) is not str:
+        raise ValueError(f"full_name of {_shown(name)} is {_json_type(full_name)}")
+    owner, slash, rest = full_name.partition("/")
+    if not slash or not owner or rest != name:
+        raise ValueError(f"full_name {_shown(full_name)} is not <org>/{_shown(name)}")
+    if org is not None and owner.casefold() != org.casefold():
+        raise ValueError(f"full_name {_shown(full_name)} is not in the org {org}")
+    ident = get("id", 0)
+    if type(ident) is not int:
+        raise ValueError(f"id of {_shown(full_name)} is {_json_type(ident)}, expected a number")
+    for flag in _FLAGS:
+        value = get(flag, False)
+        if type(value) is not bool:
+            raise ValueError(f"{flag} of {_shown(full_name)} is {_json_type(value)}, expected a boolean")
+    private = get("private", _ABSENT)
+    if private is not _ABSENT and type(private) is not bool:
+        raise ValueError(f"private of {_shown(full_name)} is {_json_type(private)}, expected a boolean")
+    visibility = get("visibility", _ABSENT)
+    if visibility is _ABSENT:  # old GHES: no visibility field, `private` tells
+        if private is _ABSENT:
+            raise ValueError(f"{_shown(full_name)} has neither visibility nor private")
+        visibility = "private" if private else "public"
+    elif type(visibility) is not str or visibility not in VISIBILITIES:
+        shown = _shown(visibility) if type(visibility) is str else _json_type(visibility)
+        raise ValueError(f"visibility of {_shown(full_name)} is {shown}, expected one of {', '.join(VISIBILITIES)}")
+    elif private is not _ABSENT and private != (visibility != "public"):
+        raise ValueError(f"{_shown(full_name)} has visibility {visibility} but private {str(private).lower()}")
+    topics = get("topics", _ABSENT)
+    if topics is _ABSENT:
+        topics = []
+    elif type(topics) is not list:
+        raise ValueError(f"topics of {_shown(full_name)} is {_json_type(topics)}, expected a list of strings")
+    if any(type(t) is not str for t in topics):
+        raise ValueError(f"topics of {_shown(full_name)} holds something that is not a string")
+    return RepoTraits(
+        name=name,
+        full_name=full_name,
+        archived=get("archived", False),
+        fork=get("fork", False),
+        visibility=visibility,
+        topics=tuple(topics),
+    )
+
+
+def parse_installations(data: object, where: str) -> list[InstallationItem]:
+    """One page of `/app/installations`; anything but a list of well-typed installation objects is a failure."""
+    if type(data) is not list:
+        raise PermanentError(f"{where}: expected a JSON list of installations, got {_json_type(data)}")
+    found = []
+    for index, item in enumerate(data):
+        try:
+            found.append(_installation(item))
+        except ValueError as exc:
+            raise PermanentError(f"{where}: installation {index} is malformed ({exc})") from None
+    return found
+
+
+def _installation(item: object) -> InstallationItem:
+    if type(item) is not dict:
+        raise ValueError(f"expected an object, got {_json_type(item)}")
+    ident, account, kind = item.get("id"), item.get("account"), item.get("target_type")
+    if type(ident) is not int:
+        raise ValueError(f"id is {_json_type(ident)}, expected a number")
+    if type(account) is not dict or type(account.get("login")) is not str or not account["login"]:
+        raise ValueError(f"installation {ident} has no account login")
+    if type(kind) is not str:
+        raise ValueError(f"target_type of installation {ident} is {_json_type(kind)}, expected a string")
+    suspended = item.get("suspended_at")
+    if suspended is not None and type(suspended) is not str:
+        raise ValueError(f"suspended_at of installation {ident} is {_json_type(suspended)}")
+    return InstallationItem(ident, account["login"], kind, suspended is not None)
+
+
+def _json_type(value: object) -> str:
+    if value is _ABSENT:
+        return "missing"
+    if value is None:
+        return "null"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _shown(text: str) -> str:
+    return repr(text[:100])
