@@ -26,7 +26,7 @@ def sources(
     section = config.section(integration)
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):
-        return [GithubRepos(s, concurrency, policy, sleep) for s in section.sources]
+        return [GithubRepos(s, concurrency, policy, sleep, deadline=deadline) for s in section.sources]
     if isinstance(section, JiraSection):
         return [JiraProjects(s, policy, sleep) for s in section.sources]
     if isinstance(section, PagerDutySection):
