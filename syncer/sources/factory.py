@@ -28,10 +28,13 @@ def sources(
     if isinstance(section, GithubSection):
         return [GithubRepos(s, concurrency, policy, sleep, deadline=deadline) for s in section.sources]
     if isinstance(section, JiraSection):
-        return [JiraProjects(s, policy, sleep) for s in section.sources]
+        return [JiraProjects(s, policy, sleep, deadline=deadline) for s in section.sources]
     if isinstance(section, PagerDutySection):
         names = NameFilter.of(section.include, section.exclude)
-        return [PagerDutyAccounts(s, index, names, policy, sleep) for index, s in enumerate(section.sources)]
+        return [
+            PagerDutyAccounts(s, index, names, policy, sleep, deadline=deadline)
+            for index, s in enumerate(section.sources)
+        ]
     return []
 
 

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from syncer.config import JiraSource
+from syncer.configfile import parse
 from syncer.deadline import Deadline
-from syncer.model import Discovery, JiraProject
+from syncer.model import Discovery, Integration, JiraProject
 from syncer.simulator import seed
 from syncer.simulator.faults import Fault
 from syncer.simulator.jira import FakeJira
-from syncer.sources import jira, jira_client
+from syncer.sources import factory, jira, jira_client
 from syncer.sources.jira import JiraProjects
 
 from .conftest import FAST, Sleeps
@@ -561,3 +562,17 @@ def _assert_hidden(discovery: Discovery, secret: str) -> None:
     assert secret not in error
     assert secret[:10] not in error, "not even a cut piece of it"
     assert secret[-10:] not in error
+
+
+def test_the_factory_bounds_jira_sources_by_the_runs_deadline(jira_cloud: FakeJira, sleeps: Sleeps) -> None:
+    site = {"hostname": "acme.atlassian.net", "url": jira_cloud.url, "account_id": "1"}
+    tree: dict[str, object] = {
+        "datadog": {"api_key": "dd-api-key-value", "app_key": "dd-app-key-value"},
+        "jira": {"sources": [{**site, "email": seed.JIRA_EMAIL, "api_token": seed.JIRA_API_TOKEN}]},
+    }
+    [built] = factory.sources(Integration.JIRA, parse(tree, {}), FAST, sleeps, deadline=Deadline(0.0))
+
+    [discovery] = built.discover()
+
+    assert_failed(discovery, CLOUD, "run_timeout of 0s exceeded")
+    assert jira_cloud.count() == 0

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from syncer.config import PagerDutySource
+from syncer.configfile import parse
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError
-from syncer.model import Discovery, PagerDutyAccount, Scope
+from syncer.model import Discovery, Integration, PagerDutyAccount, Scope
 from syncer.simulator import seed
 from syncer.simulator.faults import Fault
 from syncer.simulator.pagerduty import FakePagerDuty
-from syncer.sources import pagerduty_client
+from syncer.sources import factory, pagerduty_client
 from syncer.sources.pagerduty import PagerDutyAccounts
 from syncer.sources.pagerduty_client import PagerDutyClient
 
@@ -393,4 +394,19 @@ def test_confirm_keeps_nothing_and_asks_nothing(pagerduty_api: FakePagerDuty, sl
     pagerduty_api.reset_counters()
 
     assert accounts.confirm([PagerDutyAccount(enabled=True, subdomain="acme")]) == ()
+    assert pagerduty_api.count() == 0
+
+
+def test_the_factory_bounds_pagerduty_sources_by_the_runs_deadline(
+    pagerduty_api: FakePagerDuty, sleeps: Sleeps
+) -> None:
+    tree: dict[str, object] = {
+        "datadog": {"api_key": "dd-api-key-value", "app_key": "dd-app-key-value"},
+        "pagerduty": {"sources": [{"token": TOKEN, "api_url": pagerduty_api.url}]},
+    }
+    [built] = factory.sources(Integration.PAGERDUTY, parse(tree, {}), FAST, sleeps, deadline=Deadline(0.0))
+
+    [discovery] = built.discover()
+
+    assert_failed(discovery, "run_timeout of 0s exceeded")
     assert pagerduty_api.count() == 0
