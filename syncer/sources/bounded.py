@@ -30,10 +30,10 @@ class AnswerTooSlow(requests.RequestException):
 class BoundedAdapter(HTTPAdapter):
     """An HTTPAdapter whose answers end by the deadline and never exceed `max_bytes`."""
 
-    def __init__(self, deadline: Deadline, *, max_bytes: int = MAX_BYTES, **kwargs: Any) -> None:
+    def __init__(self, deadline: Deadline, *, max_bytes: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._deadline = deadline
-        self._max_bytes = max_bytes
+        self._max_bytes = MAX_BYTES if max_bytes is None else max_bytes
 
     def send(
         self,
@@ -70,7 +70,9 @@ class BoundedAdapter(HTTPAdapter):
         raw = response.raw
         while True:
             if self._deadline.expired:
-                raise AnswerTooSlow(f"the answer was still arriving when the run's deadline came ({size} bytes)")
+                raise AnswerTooSlow(
+                    f"the answer was still arriving when the run ended (run_timeout, or a stop) after {size} bytes"
+                )
             try:
                 chunk = raw.read1(CHUNK, decode_content=True)
             except Exception as exc:  # urllib3 errors surface as requests' own, as in requests' iter_content
@@ -79,12 +81,18 @@ class BoundedAdapter(HTTPAdapter):
                 return b"".join(chunks)
             size += len(chunk)
             if size > self._max_bytes:
-                raise AnswerTooLarge(f"the answer is larger than {self._max_bytes // (1024 * 1024)} MB")
+                raise AnswerTooLarge(f"the answer is larger than {_size(self._max_bytes)}")
             chunks.append(chunk)
 
 
-def bound(session: requests.Session, deadline: Deadline, *, max_bytes: int = MAX_BYTES, **kwargs: Any) -> None:
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):g} MB"
+    return f"{count / 1024:g} KiB" if count >= 1024 else f"{count} bytes"
+
+
+def bound(session: requests.Session, deadline: Deadline, *, max_bytes: int | None = None, **kwargs: Any) -> None:
     """Mount a BoundedAdapter on every scheme of `session` (`kwargs` as for HTTPAdapter: retries, pool size)."""
-    adapter = BoundedAdapter(deadline, max_bytes=max_bytes, **kwargs)
+    adapter = BoundedAdapter(deadline, max_bytes=MAX_BYTES if max_bytes is None else max_bytes, **kwargs)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
