@@ -71,7 +71,7 @@ class BoundedAdapter(HTTPAdapter):
         while True:
             if self._deadline.expired:
                 raise AnswerTooSlow(
-                    f"the answer was still arriving when the run ended (run_timeout, or a stop) after {size} bytes"
+                    f"the answer was still arriving at the run's deadline (run_timeout, or a stop) after {size} bytes"
                 )
             try:
                 chunk = raw.read1(CHUNK, decode_content=True)
