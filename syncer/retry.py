@@ -77,11 +77,11 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
             return attempt()
         except TransientError as exc:
             if number >= policy.attempts:
-                raise _noted(exc, f"gave up after {number} attempts")
+                raise _noted(exc, f"gave up after {number} attempts") from exc.__cause__
             wait = policy.delay(number - 1, exc.retry_after)
             if deadline is not None and not deadline.allows(wait):
                 deadline.check()
-                raise _noted(exc, "no time left before the run's deadline to retry")
+                raise _noted(exc, "no time left before the run's deadline to retry") from exc.__cause__
             sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -123,6 +123,8 @@ class PagerDutyClient:
             event_hooks={"response": [self._bound, _on_response]},
             follow_redirects=False,
         )
+        # uncompressed answers only: the size cap then bounds what the body becomes in memory (no gzip bomb)
+        self._client.headers["Accept-Encoding"] = "identity"
         self._client.timeout = TIMEOUT  # type: ignore[assignment]  # typed int upstream; httpx2 takes a Timeout
         self._client.retry = {}  # 429 and 5xx never reach the library's retry loop (see _on_response)
         self._client.max_network_attempts = 0  # transport errors surface at once; retried below with backoff
@@ -190,7 +192,10 @@ class PagerDutyClient:
         return subdomain_of(users[0]["html_url"], where, self.shown)
 
     def _bound(self, response: httpx2.Response) -> None:
-        """Response hook: the body will be read under the deadline and the size cap."""
+        """Response hook: the body will be read under the deadline and the size cap, and is never decompressed."""
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise AnswerTooLarge(f"the answer is compressed ({encoding[:20]}) although syncer asked for identity")
         if isinstance(response.stream, httpx2.SyncByteStream):
             response.stream = _BoundedStream(response.stream, self._deadline, self._max_bytes)
 
