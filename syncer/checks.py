@@ -1,17 +1,28 @@
-"""`syncer validate`: describe the configuration, and with --online check every credential."""
+"""`syncer validate`: describe the configuration, and with --online check every credential; the daemon's key check.
+
+Everything returned here is shown: URLs without their userinfo (`display_url`), every text redacted.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+
 from syncer.config import Config
 from syncer.datadog import DatadogClient
-from syncer.errors import SyncerError
+from syncer.errors import DatadogError, SyncerError
+from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy
 from syncer.sources import factory
+
+log = logging.getLogger("syncer")
+KEY_RECHECK_SECONDS = 60.0
 
 
 def describe(config: Config) -> str:
     """What the configuration manages, without any secret."""
-    lines = [f"configuration is valid; Datadog API {config.datadog.base_url}"]
+    lines = [f"configuration is valid; Datadog API {display_url(config.datadog.base_url)}"]
     for integration in config.integrations():
         settings = config.effective(integration)
         section = config.section(integration)
@@ -22,7 +33,7 @@ def describe(config: Config) -> str:
             f"policy {settings.policy}, max_deletions {settings.max_deletions}, "
             f"on_source_error {settings.on_source_error}"
         )
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 def online(config: Config) -> list[str]:
@@ -33,11 +44,62 @@ def online(config: Config) -> list[str]:
         try:
             datadog.validate_keys()
         except SyncerError as exc:
-            problems.append(f"datadog: {exc}")
+            problems.append(redact(f"datadog: {exc}"))
+        except Exception as exc:  # an answer nobody planned for is a failed check, not a traceback
+            problems.append(redact(f"datadog: {type(exc).__name__}: {exc}"))
     for integration in config.integrations():
         for source in factory.sources(integration, config, policy):
             try:
                 source.check()
             except SyncerError as exc:
-                problems.append(f"{integration}: {exc}")
+                problems.append(redact(f"{integration}: {exc}"))
+            except Exception as exc:
+                problems.append(redact(f"{integration}: {type(exc).__name__}: {exc}"))
     return problems
+
+
+class KeyCheck:
+    """The daemon's check of the Datadog keys: at start (and after a reload that changed them), then once a
+    minute until it passes. `state` is shown in /readyz; "rejected: ..." makes the daemon not ready."""
+
+    def __init__(self, stopping: threading.Event, interval: float = KEY_RECHECK_SECONDS) -> None:
+        self.state = "not checked yet"
+        self._stopping = stopping
+        self._interval = interval
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    @property
+    def rejected(self) -> bool:
+        """True while Datadog's last answer rejected the keys (401/403)."""
+        return self.state.startswith("rejected")
+
+    def start(self, client: Callable[[], DatadogClient]) -> None:
+        """Check with `client()` in the background; a check started earlier stops speaking."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self.state = "not checked yet"
+        threading.Thread(target=self._run, args=(generation, client), name="datadog-keys", daemon=True).start()
+
+    def _run(self, generation: int, client: Callable[[], DatadogClient]) -> None:
+        while not self._stopping.is_set() and generation == self._generation:
+            try:
+                client().validate_keys()
+            except DatadogError as exc:
+                rejected = exc.status in (401, 403)
+                state = redact(f"{'rejected' if rejected else 'unchecked'}: {exc}")
+                level, shown = (logging.ERROR if rejected else logging.WARNING), f"Datadog key check: {exc}"
+            except Exception as exc:
+                state = redact(f"unchecked: {type(exc).__name__}: {exc}")
+                level, shown = logging.WARNING, f"Datadog key check failed: {state}"
+            else:
+                state, level, shown = "ok", logging.INFO, ""
+            with self._lock:
+                if generation != self._generation:
+                    return  # a reload changed the Datadog settings: a newer check speaks now
+                self.state = state
+            if state == "ok":
+                return
+            log.log(level, "%s", shown, extra={"event": "datadog_key_check"})
+            self._stopping.wait(self._interval)

@@ -1,65 +1,82 @@
-"""`syncer daemon`: one APScheduler job per integration, the HTTP interface, and a graceful shutdown."""
+"""`syncer daemon`: one APScheduler job per integration, the HTTP interface, reloads and a graceful shutdown.
+
+Every run gets a Deadline of its integration's `run_timeout` whose stop event is the daemon's shutdown event: a
+shutdown ends every run's waits at once. A run still going `grace` seconds past its deadline is abandoned by the
+Registry (it writes nothing from then on). SIGHUP reloads the configuration file (syncer.reload).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
-import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 
 import uvicorn
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
-from syncer import configfile, metrics, runner, schedule, web
+from syncer import metrics, runner, web
+from syncer.checks import KeyCheck
 from syncer.config import Config, DatadogConfig
 from syncer.datadog import DatadogClient
-from syncer.errors import ConfigError, DatadogError, SyncerError
+from syncer.deadline import Deadline
+from syncer.errors import ConfigError, SyncerError
 from syncer.model import JSON, Current, Integration, IntegrationReport, Result
 from syncer.reconcile import run_once
-from syncer.retry import RetryPolicy, Sleep, Sleeper
-from syncer.status import Busy, Closed, PutGate, Registry, failed
+from syncer.redact import REDACTOR, display_url
+from syncer.reload import History, Loaded, Schedules, load, prepare
+from syncer.retry import RetryPolicy
+from syncer.signals import Signals, flush
+from syncer.status import GRACE_SECONDS, Busy, Closed, PutGate, Registry, RunGuard, current, failed
 
 log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 SHUTDOWN_TIMEOUT = 20.0
-KEY_RECHECK_SECONDS = 60.0
 SETTLE_SECONDS = 2.0
-_Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+RUN_TIMEOUT = 900.0  # until `run_timeout` is a configuration key (defaults.run_timeout: 15m)
 
 
 def serve(config_path: Path, listen: str) -> int:
-    """Run the daemon until SIGTERM/SIGINT and return the exit code; ConfigError before anything is served."""
-    config = configfile.load(config_path)
+    """Run the daemon until SIGTERM/SIGINT and return the exit code; ConfigError before anything is served.
+
+    SIGHUP reloads the configuration from `config_path` (Daemon.reload).
+    """
+    loaded = load(config_path)
     host, port = parse_listen(listen)
     timeout = shutdown_timeout(os.environ)
     sock = _bind(host, port, listen)
-    stop = threading.Event()
-    daemon = Daemon(config, os.environ.get("SYNCER_TRIGGER_TOKEN", "").strip() or None)
-    previous = _install_signals(stop)
+    token = os.environ.get("SYNCER_TRIGGER_TOKEN", "").strip() or None
+    REDACTOR.add(token)
+    signals = Signals()
+    daemon = Daemon(loaded.config, token, config_path=config_path)
+    previous = signals.install()
     code = 0
     try:
         daemon.start(sock)
-        while not stop.wait(0.5):
+        while not signals.stop.is_set():
+            signals.wake.wait(0.5)
+            signals.wake.clear()
+            if signals.stop.is_set():
+                break
+            if signals.take_reload():
+                daemon.reload(config_path)
             if not daemon.serving:
                 log.error("the HTTP server stopped unexpectedly", extra={"event": "server_failed"})
                 code = 1
                 break
     finally:
         clean = daemon.stop(timeout)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        Signals.restore(previous)
     if not clean:  # threads of abandoned runs would hold the interpreter open: end the process now
-        _flush()
+        flush()
         os._exit(code)
     return code
 
@@ -88,15 +105,29 @@ def shutdown_timeout(env: Mapping[str, str]) -> float:
 
 
 class _DaemonDatadog(DatadogClient):
-    """The daemon's shared Datadog client: no PUT starts once shutdown began."""
+    """The daemon's shared Datadog client: no PUT starts once shutdown began, nor for a run that may not write."""
 
-    def __init__(self, config: DatadogConfig, *, retry: RetryPolicy, sleep: Sleep) -> None:
+    def __init__(
+        self, config: DatadogConfig, *, retry: RetryPolicy, sleep: Callable[[float], None], gate: PutGate
+    ) -> None:
         super().__init__(config, retry=retry, sleep=sleep)
-        self.gate = PutGate()
+        self.gate = gate
+        self.guard: RunGuard | None = None
 
-    def put_config(self, integration: Integration, config: Mapping[str, JSON]) -> Current | None:
-        with self.gate.put():
-            return super().put_config(integration, config)
+    def __repr__(self) -> str:
+        return f"_DaemonDatadog(base_url={display_url(self.base_url)!r})"
+
+    def for_run(self, guard: RunGuard) -> _DaemonDatadog:
+        """The same client (one connection pool) whose PUTs are refused once `guard` says the run may not write."""
+        bound = copy.copy(self)
+        bound.guard = guard
+        return bound
+
+    def put_config(
+        self, integration: Integration, config: Mapping[str, JSON], deadline: Deadline | None = None
+    ) -> Current | None:
+        with self.gate.put(self.guard):
+            return super().put_config(integration, config, deadline)
 
 
 class _Server(uvicorn.Server):
@@ -110,27 +141,53 @@ class _Server(uvicorn.Server):
 class Daemon:
     """The scheduler, the runs and the HTTP server of one `syncer daemon` process."""
 
-    def __init__(self, config: Config, token: str | None, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        token: str | None,
+        policy: RetryPolicy | None = None,
+        *,
+        config_path: str | Path | None = None,
+        grace: float = GRACE_SECONDS,
+    ) -> None:
+        loaded = prepare(config)
         self.config = config
         self.policy = policy or RetryPolicy()
-        self.sleeper = Sleeper()
-        self.datadog = _DaemonDatadog(config.datadog, retry=self.policy, sleep=self.sleeper)
-        self.registry = Registry(config.integrations(), self._execute)
-        self.schedules = {i: config.effective(i).schedule for i in config.integrations()}
-        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-        self.control = web.Control(
-            self.registry, self.schedules, self.next_run, self.alive, self.ready, self.checks, token
-        )
         self._stopping = threading.Event()
-        self._keys = "not checked yet"
+        self.datadog = _DaemonDatadog(config.datadog, retry=self.policy, sleep=self._sleep, gate=PutGate())
+        self._retired: list[_DaemonDatadog] = []
+        self.registry = Registry(
+            config.integrations(), self._execute, timeout=self.run_timeout, grace=grace, record=runner.record
+        )
+        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+        self.jobs = Schedules(self.scheduler, self.scheduled, loaded)
+        self.schedules = self.jobs.texts
+        self.history = History(config_path)
+        self.keys = KeyCheck(self._stopping)
+        self.control = web.Control(
+            self.registry,
+            self.schedules,
+            self.next_run,
+            self.alive,
+            self.ready,
+            self.checks,
+            token,
+            config=self.history.as_json,
+        )
+        self._reloading = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    def run_timeout(self, integration: Integration) -> float | None:
+        """Seconds one run of `integration` may take (its `run_timeout`; None: no limit)."""
+        value = getattr(self.config.effective(integration), "run_timeout", RUN_TIMEOUT)
+        return None if value is None else float(value)
 
     def start(self, sock: socket.socket) -> None:
         """Serve HTTP on `sock`, schedule every integration (first run now), check the Datadog keys."""
         _label_metrics(self.registry.integrations)
-        quiet = max(logging.WARNING, logging.getLogger().getEffectiveLevel())
-        logging.getLogger("uvicorn.error").setLevel(quiet)
+        level = logging.getLogger().getEffectiveLevel()  # as the other libraries: warnings only, unless DEBUG
+        logging.getLogger("uvicorn.error").setLevel(level if level <= logging.DEBUG else max(logging.WARNING, level))
         config = uvicorn.Config(
             web.create_app(self.control),
             lifespan="off",
@@ -148,12 +205,12 @@ class Daemon:
                 raise SyncerError("the HTTP server could not start")
             time.sleep(0.01)
         now = datetime.now(UTC)
-        for integration, text in self.schedules.items():
-            trigger = schedule.parse(text).trigger(self.config.effective(integration).jitter)
-            self.scheduler.add_job(self.scheduled, trigger, args=[integration], id=str(integration), next_run_time=now)
+        self.jobs.add_all(now)
         host, port = sock.getsockname()[:2]
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        plan = {str(i): {"schedule": s, "next_run": _iso(self._after_first(i, now))} for i, s in self.schedules.items()}
+        plan = {
+            str(i): {"schedule": s, "next_run": _iso(self.jobs.first_after(i, now))} for i, s in self.schedules.items()
+        }
         log.info(
             "daemon listening on %s; first run of %s now",
             address,
@@ -161,7 +218,7 @@ class Daemon:
             extra={"event": "daemon_started", "listen": address, "schedules": plan},
         )
         self.scheduler.start()
-        threading.Thread(target=self._check_keys, name="datadog-keys", daemon=True).start()
+        self.keys.start(lambda: self.datadog)
 
     @property
     def serving(self) -> bool:
@@ -173,33 +230,47 @@ class Daemon:
         return self._stopping.is_set() or self.scheduler.state != STATE_STOPPED
 
     def ready(self) -> bool:
-        """Readiness: the scheduler runs, no shutdown began, and Datadog did not reject the keys."""
-        return self.scheduler.running and not self._stopping.is_set() and not self._keys.startswith("rejected")
+        """Readiness: the scheduler runs, no shutdown began, Datadog did not reject the keys, no run is stuck."""
+        return (
+            self.scheduler.running
+            and not self._stopping.is_set()
+            and not self.keys.rejected
+            and not self.registry.overdue()
+        )
 
     def checks(self) -> dict[str, str]:
         """What readiness is made of, for people reading /readyz."""
         return {
             "config": "loaded",
+            "config_reload": self.history.check(),
             "scheduler": "running" if self.scheduler.running else "stopped",
             "shutdown": "in progress" if self._stopping.is_set() else "no",
-            "datadog_keys": self._keys,
+            "datadog_keys": self.keys.state,
+            "runs": self._runs_check(),
         }
+
+    def _runs_check(self) -> str:
+        stuck = [
+            f"{i} past its run_timeout since {run.timeout_at.isoformat()} (abandoned {self.registry.grace:g}s after)"
+            for i, run in sorted(self.registry.overdue().items())
+            if run.timeout_at is not None
+        ]
+        gone = [f"{a.integration} run {a.run_id} at {a.abandoned_at.isoformat()}" for a in self.registry.abandoned()]
+        parts = [f"stuck: {'; '.join(stuck)}"] if stuck else []
+        if gone:
+            parts.append(f"abandoned (writes nothing; its thread has not returned): {'; '.join(gone)}")
+        return " | ".join(parts) or "ok"
 
     def next_run(self, integration: Integration) -> datetime | None:
         """The next scheduled run of an integration; None once scheduling stopped."""
-        if self._stopping.is_set():
-            return None
-        job = self.scheduler.get_job(str(integration))
-        moment: datetime | None = job.next_run_time if job is not None else None
-        return moment
+        return None if self._stopping.is_set() else self.jobs.next_run(integration)
 
     def stop(self, timeout: float) -> bool:
         """Stop scheduling and triggers, let a running PUT finish (bounded), stop HTTP; True when nothing is left."""
-        self._stopping.set()
+        self._stopping.set()  # every run's deadline is stopped: its waits end, its next check raises
         self.registry.close()
         with contextlib.suppress(SchedulerNotRunningError):
             self.scheduler.shutdown(wait=False)
-        self.sleeper.stop()
         running = sorted(map(str, self.registry.running()))
         log.info(
             "shutting down: no new runs%s",
@@ -215,10 +286,12 @@ class Daemon:
         left = sorted(map(str, self.registry.running()))
         if left:
             log.warning("abandoning runs still discovering: %s (they write nothing)", ", ".join(left))
-        else:
-            self.datadog.close()
+        zombies = self.registry.abandoned()  # abandoned earlier (run_timeout): their threads may hold the exit
+        if not left and not zombies:
+            for client in (self.datadog, *self._retired):
+                client.close()
         log.info("daemon stopped", extra={"event": "daemon_stopped", "abandoned": left})
-        return not left
+        return not left and not zombies
 
     def scheduled(self, integration: Integration) -> None:
         """The scheduler's job: start a run, or skip it (logged) while the previous one is still going."""
@@ -230,40 +303,68 @@ class Daemon:
                 integration,
                 extra={"event": "run_skipped", "integration": str(integration)},
             )
-        except Closed:
+        except (Closed, ValueError):  # shutting down, or removed by a reload a moment ago
             pass
+
+    def reload(self, path: str | Path) -> bool:
+        """Load the configuration again (validated first); on any error the running one stays. True on success."""
+        with self._reloading:
+            if self._stopping.is_set():
+                return False
+            try:
+                self._apply(load(path))
+            except Exception as exc:  # never a traceback: the message names the key (ConfigError) or the cause
+                problem = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+                self.history.failed(problem)
+                metrics.CONFIG_RELOADS.labels(result="failure").inc()
+                log.error(
+                    "configuration reload failed; the running configuration stays: %s",
+                    problem,
+                    extra={"event": "config_reload_failed", "path": str(path)},
+                )
+                return False
+            self.history.succeeded()
+            metrics.CONFIG_RELOADS.labels(result="success").inc()
+            plan = {str(i): {"schedule": s, "next_run": _iso(self.next_run(i))} for i, s in self.schedules.items()}
+            log.info(
+                "configuration reloaded from %s: %s",
+                path,
+                ", ".join(plan),
+                extra={"event": "config_reloaded", "path": str(path), "schedules": plan},
+            )
+            return True
+
+    def _apply(self, loaded: Loaded) -> None:
+        """Make a validated configuration the running one; runs under way finish with the one they started with."""
+        old, new = self.config, loaded.config
+        keys_changed = new.datadog != old.datadog
+        if keys_changed:
+            self._retired.append(self.datadog)
+            self.datadog = _DaemonDatadog(new.datadog, retry=self.policy, sleep=self._sleep, gate=self.datadog.gate)
+        self.config = new
+        self.registry.configure(new.integrations())
+        self.jobs.apply(loaded)
+        _label_metrics(tuple(new.integrations()))
+        if keys_changed:
+            self.keys.start(lambda: self.datadog)
+
+    def _sleep(self, seconds: float) -> None:
+        """A retry wait that a shutdown ends at once."""
+        self._stopping.wait(seconds)
 
     def _execute(self, integration: Integration) -> IntegrationReport:
         started = datetime.now(UTC)
+        run = current()
+        guard = run.guard if run is not None else RunGuard()
+        seconds = run.run_timeout if run is not None else self.run_timeout(integration)
+        deadline = Deadline(seconds, stop=self._stopping)
+        guard.deadline = deadline
         try:
-            job = runner.job(self.config, integration, policy=self.policy, sleep=self.sleeper)
-            report = run_once(job, self.datadog)
+            job = runner.job(self.config, integration, policy=self.policy, sleep=self._sleep, deadline=deadline)
+            return run_once(job, self.datadog.for_run(guard))
         except Exception as exc:
             log.exception("%s: run failed unexpectedly", integration, extra={"integration": str(integration)})
-            report = failed(integration, started, f"unexpected error: {type(exc).__name__}: {exc}")
-        runner.record(report)
-        return report
-
-    def _check_keys(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.datadog.validate_keys()
-            except DatadogError as exc:
-                rejected = exc.status in (401, 403)
-                self._keys = f"rejected: {exc}" if rejected else f"unchecked: {exc}"
-                log.log(logging.ERROR if rejected else logging.WARNING, "Datadog key check: %s", exc)
-            except Exception as exc:
-                self._keys = f"unchecked: {type(exc).__name__}: {exc}"
-                log.warning("Datadog key check failed: %s", self._keys)
-            else:
-                self._keys = "ok"
-                return
-            self.sleeper(KEY_RECHECK_SECONDS)
-
-    def _after_first(self, integration: Integration, now: datetime) -> datetime | None:
-        trigger = schedule.parse(self.schedules[integration]).trigger()
-        moment: datetime | None = trigger.get_next_fire_time(None, now)
-        return moment
+            return failed(integration, started, f"unexpected error: {type(exc).__name__}: {exc}")
 
 
 def _label_metrics(integrations: tuple[Integration, ...]) -> None:
@@ -281,30 +382,6 @@ def _bind(host: str, port: int, listen: str) -> socket.socket:
         return socket.create_server((host, port), family=family, backlog=128)
     except OSError as exc:
         raise ConfigError(f"--listen {listen}: cannot listen there: {exc.strerror or exc}") from exc
-
-
-def _install_signals(stop: threading.Event) -> dict[int, _Handler]:
-    """SIGTERM/SIGINT: the first asks for a graceful stop, a second one ends the process at once."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if stop.is_set():
-            log.error("second %s: exiting at once", name, extra={"event": "shutdown_forced"})
-            _flush()
-            os._exit(1)
-        log.info("%s received: shutting down", name, extra={"event": "signal"})
-        stop.set()
-
-    return {signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)}
-
-
-def _flush() -> None:
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    sys.stdout.flush()
-    sys.stderr.flush()
 
 
 def _iso(moment: datetime | None) -> str | None:

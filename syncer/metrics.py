@@ -1,41 +1,79 @@
-"""The Prometheus collectors of SPEC §5 (names and labels are contract)."""
+"""The Prometheus collectors of SPEC §5 (names and labels are contract).
+
+Label values pass through the redactor: a scope label is a host and org, but whatever text reaches a label
+(an error, a URL with userinfo) is never shown with a secret in it.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
+from syncer import __version__
+from syncer.redact import display_url, redact
+
+disable_created_metrics()  # type: ignore[no-untyped-call]  # SPEC §5: no `*_created` series
 REGISTRY = CollectorRegistry(auto_describe=True)
 
-RUNS = Counter("syncer_runs_total", "Runs per integration and result.", ["integration", "result"], registry=REGISTRY)
-RUN_DURATION = Histogram(
+
+def _safe(value: object) -> str:
+    return redact(display_url(str(value)))
+
+
+class _Counter(Counter):
+    def labels(self, *values: object, **named: object) -> _Counter:
+        return super().labels(*map(_safe, values), **{k: _safe(v) for k, v in named.items()})
+
+
+class _Gauge(Gauge):
+    def labels(self, *values: object, **named: object) -> _Gauge:
+        return super().labels(*map(_safe, values), **{k: _safe(v) for k, v in named.items()})
+
+
+class _Histogram(Histogram):
+    def labels(self, *values: object, **named: object) -> _Histogram:
+        return super().labels(*map(_safe, values), **{k: _safe(v) for k, v in named.items()})
+
+
+RUNS = _Counter("syncer_runs_total", "Runs per integration and result.", ["integration", "result"], registry=REGISTRY)
+RUN_DURATION = _Histogram(
     "syncer_run_duration_seconds",
     "Wall time of one run of one integration.",
     ["integration"],
     buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
     registry=REGISTRY,
 )
-ENTRIES = Gauge("syncer_entries", "Size of the list in Datadog after the run.", ["integration"], registry=REGISTRY)
-CHANGES = Counter(
+ENTRIES = _Gauge("syncer_entries", "Size of the list in Datadog after the run.", ["integration"], registry=REGISTRY)
+CHANGES = _Counter(
     "syncer_changes_total", "Entries added, removed or changed.", ["integration", "change"], registry=REGISTRY
 )
-LAST_SUCCESS = Gauge(
+LAST_SUCCESS = _Gauge(
     "syncer_last_success_timestamp_seconds",
     "Unix time of the last successful run.",
     ["integration"],
     registry=REGISTRY,
 )
-SOURCE_ERRORS = Counter(
+SOURCE_ERRORS = _Counter(
     "syncer_source_errors_total",
     "Source failures after retries.",
     ["integration", "source"],
     registry=REGISTRY,
 )
-HTTP_REQUESTS = Counter(
+HTTP_REQUESTS = _Counter(
     "syncer_http_requests_total",
     "HTTP requests sent, by API and status.",
     ["api", "status"],
     registry=REGISTRY,
 )
+BUILD_INFO = _Gauge("syncer_build_info", "Always 1; the version of syncer running.", ["version"], registry=REGISTRY)
+CONFIG_RELOADS = _Counter(
+    "syncer_config_reloads_total",
+    "Configuration reloads (SIGHUP) by result: success, failure.",
+    ["result"],
+    registry=REGISTRY,
+)
+BUILD_INFO.labels(version=__version__).set(1)
+for _result in ("success", "failure"):
+    CONFIG_RELOADS.labels(result=_result)
 
 
 def count_http(api: str, status: int | str) -> None:

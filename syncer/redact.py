@@ -8,8 +8,10 @@ time, such as a GitHub App installation token); GitHub token and JWT shapes are 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
+from collections.abc import Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
 MASK = "***"
@@ -18,6 +20,21 @@ _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"<>]*@"
 _SHAPES = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
 )
+
+
+# Credential-bearing headers as they show in debug output or echoed requests: `Authorization: Bearer x`,
+# `"DD-API-KEY": "x"`, `authorization=Basic x`; the value becomes *** even when the secret was never registered.
+_HEADERS = re.compile(
+    r"(?i)\b(?P<name>(?:proxy-)?authorization|dd-api-key|dd-application-key|x-api-key|private-token)"
+    r"(?P<sep>['\"]?\s*[:=]\s*['\"]?)(?P<scheme>(?:bearer|basic|token|jwt)\s+)?(?P<value>[^\s'\",;}\]]+)"
+)
+# An HTTP credential in any text: `Basic <base64>`, `Bearer <token>` (an echoed header, a quoted request).
+# A value of letters only is masked for Basic when it decodes to `user:password`, else left ("Basic authentication
+# failed" stays readable).
+_SCHEMES = re.compile(r"(?i)\b(?P<scheme>basic|bearer)(?P<sep>\s+)(?P<value>[A-Za-z0-9._~+/-]{8,}=*)")
+# Runs of base64 long enough to hide a secret: decoded, and masked when what they carry holds a known secret.
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+_MAX_DEPTH = 32
 
 
 class Redactor:
@@ -49,8 +66,38 @@ class Redactor:
         pattern = self._compiled()
         if pattern is not None:
             text = pattern.sub(MASK, text)
+            text = _BASE64.sub(lambda match: _mask_encoded(match, pattern), text)
         text = _SHAPES.sub(MASK, text)
+        text = _HEADERS.sub(_mask_header, text)
+        text = _SCHEMES.sub(_mask_scheme, text)
         return _USERINFO.sub(r"\g<scheme>", text)
+
+    def redact_value(self, value: object, _depth: int = 0) -> object:
+        """A JSON-like value (dicts, lists, tuples, strings) with every string in it redacted, keys included.
+
+        Numbers, booleans and None are kept; any other object whose text holds a secret becomes its redacted
+        text. Nesting deeper than a bound is cut (a cycle cannot recurse forever).
+        """
+        if isinstance(value, str):
+            return self.redact(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if _depth >= _MAX_DEPTH:
+            return MASK
+        if isinstance(value, Mapping):
+            return {
+                (self.redact(k) if isinstance(k, str) else k): self.redact_value(v, _depth + 1)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple | set | frozenset):
+            items = [self.redact_value(item, _depth + 1) for item in value]
+            return tuple(items) if isinstance(value, tuple) else items
+        try:
+            text = str(value)
+        except Exception:
+            return f"<unprintable {type(value).__name__}>"
+        masked = self.redact(text)
+        return value if masked == text else masked
 
     def clear(self) -> None:
         """Forget every registered secret (a configuration reload registers the new ones)."""
@@ -66,9 +113,38 @@ class Redactor:
             return self._pattern
 
 
+def _mask_encoded(match: re.Match[str], secrets: re.Pattern[str]) -> str:
+    """A base64 run that decodes to text holding a known secret (`user:token` of a Basic header) is masked."""
+    blob = match.group(0)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            decoded = decode(blob + "=" * (-len(blob) % 4)).decode("utf-8", errors="ignore")
+        except (ValueError, TypeError):
+            continue
+        if secrets.search(decoded):
+            return MASK
+    return blob
+
+
+def _mask_scheme(match: re.Match[str]) -> str:
+    value = match["value"]
+    if not re.search(r"[0-9+/=]", value):
+        try:
+            decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return match.group(0)
+        if match["scheme"].lower() != "basic" or ":" not in decoded:
+            return match.group(0)
+    return f"{match['scheme']}{match['sep']}{MASK}"
+
+
+def _mask_header(match: re.Match[str]) -> str:
+    return f"{match['name']}{match['sep']}{match['scheme'] or ''}{MASK}"
+
+
 def _forms(secret: str) -> set[str]:
-    """The secret as written, URL-encoded, and base64-encoded (headers and echoes carry any of them)."""
-    forms = {secret, quote(secret, safe=""), quote(secret)}
+    """The secret as written, URL-encoded, JSON-escaped and base64-encoded (headers and echoes carry any of them)."""
+    forms = {secret, quote(secret, safe=""), quote(secret), json.dumps(secret)[1:-1], repr(secret)[1:-1]}
     stripped = secret.strip()
     if stripped and len(stripped) >= MIN_LENGTH:
         forms.add(stripped)
@@ -94,3 +170,8 @@ REDACTOR = Redactor()
 def redact(text: str) -> str:
     """Mask every secret the process knows in `text` (see Redactor.redact)."""
     return REDACTOR.redact(text)
+
+
+def redact_value(value: object) -> object:
+    """Mask every secret the process knows in every string of a JSON-like value (see Redactor.redact_value)."""
+    return REDACTOR.redact_value(value)

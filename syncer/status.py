@@ -1,4 +1,9 @@
-"""The daemon's run state: single-flight runs per integration, their last reports, and PUTs in flight."""
+"""The daemon's run state: single-flight runs per integration, their last reports, and PUTs in flight.
+
+A run whose thread has not returned `grace` seconds after its `run_timeout` is abandoned: it is marked finished
+as failed (so schedules and triggers work again), its RunGuard refuses every PUT from then on, and the report
+its thread may still return one day is dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,21 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from syncer.errors import DatadogError
+from syncer.deadline import Deadline
+from syncer.errors import DatadogError, Stopped
 from syncer.model import Integration, IntegrationReport, Result
 
 log = logging.getLogger("syncer")
 Execute = Callable[[Integration], IntegrationReport]
+Record = Callable[[IntegrationReport], None]
+Timeout = Callable[[Integration], float | None]
+ABANDONED = "run_timeout exceeded; the run was abandoned and writes nothing"
+GRACE_SECONDS = 30.0
+RETRY_ABANDON_SECONDS = 1.0
+_current = threading.local()
 
 
 class Busy(Exception):
@@ -29,13 +41,63 @@ class Closed(Exception):
     """The registry takes no new runs: the daemon is shutting down."""
 
 
+class RunGuard:
+    """What one run may still write: nothing once abandoned, nothing once its deadline passed or it was stopped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._abandoned = False
+        self.deadline: Deadline | None = None
+
+    def __repr__(self) -> str:
+        return f"RunGuard(abandoned={self._abandoned}, in_flight={self._in_flight})"
+
+    @property
+    def abandoned(self) -> bool:
+        """True once the registry gave up on the run."""
+        return self._abandoned
+
+    def begin_put(self) -> None:
+        """Count a PUT of this run; raise DatadogError when the run may not write any more."""
+        with self._lock:
+            if self._abandoned:
+                raise DatadogError(f"PUT not sent: {ABANDONED}")
+            if self.deadline is not None:
+                try:
+                    self.deadline.check("PUT not sent")
+                except Stopped as exc:
+                    raise DatadogError(str(exc)) from None
+            self._in_flight += 1
+
+    def end_put(self) -> None:
+        """The PUT counted by begin_put has ended."""
+        with self._lock:
+            self._in_flight -= 1
+
+    def abandon(self) -> bool:
+        """Refuse every later PUT; False (and nothing changed) while a PUT of this run is under way."""
+        with self._lock:
+            if self._in_flight:
+                return False
+            self._abandoned = True
+            return True
+
+
 @dataclass(frozen=True)
 class Running:
-    """A run in progress."""
+    """A run in progress; `timeout_at` is when its `run_timeout` (seconds) passes (None: no limit)."""
 
     run_id: str
     trigger: str
     started_at: datetime
+    timeout_at: datetime | None = None
+    run_timeout: float | None = None
+    guard: RunGuard = field(default_factory=RunGuard, compare=False, repr=False)
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        """True once the run is past its run_timeout and still going."""
+        return self.timeout_at is not None and (now or datetime.now(UTC)) >= self.timeout_at
 
 
 @dataclass(frozen=True)
@@ -44,7 +106,24 @@ class Finished:
 
     run_id: str
     trigger: str
-    report: IntegrationReport
+    report: IntegrationReport = field(repr=False)
+    abandoned: bool = False
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """A run given up on whose thread has not returned yet."""
+
+    integration: Integration
+    run_id: str
+    started_at: datetime
+    abandoned_at: datetime
+
+
+def current() -> Running | None:
+    """The run the calling thread executes (inside a Registry's execute function), else None."""
+    run: Running | None = getattr(_current, "run", None)
+    return run
 
 
 def failed(integration: Integration, started_at: datetime, message: str) -> IntegrationReport:
@@ -109,15 +188,43 @@ class Batch:
 
 
 class Registry:
-    """Starts runs in their own threads; one integration never has two runs at once."""
+    """Starts runs in their own threads; one integration never has two runs at once.
 
-    def __init__(self, integrations: Sequence[Integration], execute: Execute) -> None:
+    `timeout(integration)` is the run_timeout of a run starting now (None: no limit); a run still going `grace`
+    seconds after it is abandoned. `record` is called exactly once per finished run (abandoned ones included),
+    before the run's batch is told.
+    """
+
+    def __init__(
+        self,
+        integrations: Sequence[Integration],
+        execute: Execute,
+        *,
+        timeout: Timeout | None = None,
+        grace: float = GRACE_SECONDS,
+        record: Record | None = None,
+    ) -> None:
         self.integrations = tuple(integrations)
         self._execute = execute
+        self._timeout = timeout
+        self._grace = grace
+        self._record = record
         self._cond = threading.Condition()
         self._running: dict[Integration, Running] = {}
         self._last: dict[Integration, Finished] = {}
+        self._abandoned: dict[int, Abandoned] = {}
+        self._timers: dict[int, threading.Timer] = {}
         self._closed = False
+
+    @property
+    def grace(self) -> float:
+        """Seconds after its run_timeout a run still going is abandoned."""
+        return self._grace
+
+    def configure(self, integrations: Sequence[Integration]) -> None:
+        """Change the configured integrations (a reload); runs of removed ones go on, their reports are kept."""
+        with self._cond:
+            self.integrations = tuple(integrations)
 
     def start(self, integrations: Sequence[Integration], trigger: str) -> Batch:
         """Start one run per integration, all or none; raise Busy or Closed instead of waiting."""
@@ -133,8 +240,12 @@ class Registry:
                 raise Busy(busy)
             batch = Batch(uuid.uuid4().hex, trigger, chosen)
             now = datetime.now(UTC)
-            for integration in chosen:
-                self._running[integration] = Running(batch.run_id, trigger, now)
+            limits = {i: self._timeout(i) if self._timeout is not None else None for i in chosen}
+            runs = {
+                i: Running(batch.run_id, trigger, now, None if limit is None else now + timedelta(seconds=limit), limit)
+                for i, limit in limits.items()
+            }
+            self._running.update(runs)
         for integration in chosen:
             log.info(
                 "%s: run started (%s)",
@@ -142,23 +253,91 @@ class Registry:
                 trigger,
                 extra={"event": "run_started", "integration": str(integration), "run_id": batch.run_id},
             )
+            run = runs[integration]
             thread = threading.Thread(
-                target=self._run, args=(batch, integration, now), name=f"run-{integration}", daemon=True
+                target=self._run, args=(batch, integration, run), name=f"run-{integration}", daemon=True
             )
             thread.start()
+            limit = limits[integration]
+            if limit is not None:
+                self._watch(batch, integration, run, max(limit, 0.0) + self._grace)
         return batch
 
-    def _run(self, batch: Batch, integration: Integration, started_at: datetime) -> None:
+    def _run(self, batch: Batch, integration: Integration, run: Running) -> None:
+        _current.run = run
         try:
             report = self._execute(integration)
         except Exception as exc:
             log.exception("%s: run crashed", integration, extra={"integration": str(integration)})
-            report = failed(integration, started_at, f"unexpected error: {type(exc).__name__}: {exc}")
+            report = failed(integration, run.started_at, f"unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            _current.run = None
         with self._cond:
-            self._running.pop(integration, None)
-            self._last[integration] = Finished(batch.run_id, batch.trigger, report)
+            mine = self._running.get(integration) is run
+            if mine:
+                self._running.pop(integration)
+                self._last[integration] = Finished(batch.run_id, batch.trigger, report)
+            self._abandoned.pop(id(run), None)
+            timer = self._timers.pop(id(run), None)
             self._cond.notify_all()
+        if timer is not None:
+            timer.cancel()
+        if not mine:
+            log.warning(
+                "%s: the abandoned run %s returned at last; its report is dropped",
+                integration,
+                batch.run_id,
+                extra={"event": "abandoned_run_returned", "integration": str(integration), "run_id": batch.run_id},
+            )
+            return
+        self._recorded(report)
         batch.finish(report)
+
+    def _watch(self, batch: Batch, integration: Integration, run: Running, seconds: float) -> None:
+        timer = threading.Timer(seconds, self._expire, args=(batch, integration, run))
+        timer.daemon = True
+        timer.name = f"watch-{integration}"
+        with self._cond:
+            if self._running.get(integration) is not run:
+                return
+            self._timers[id(run)] = timer
+        timer.start()
+
+    def _expire(self, batch: Batch, integration: Integration, run: Running) -> None:
+        """The run is past run_timeout + grace: abandon it unless a PUT of it is under way (then look again)."""
+        with self._cond:
+            self._timers.pop(id(run), None)
+            if self._running.get(integration) is not run:
+                return
+        if not run.guard.abandon():
+            self._watch(batch, integration, run, RETRY_ABANDON_SECONDS)
+            return
+        now = datetime.now(UTC)
+        report = failed(integration, run.started_at, ABANDONED)
+        with self._cond:
+            if self._running.get(integration) is not run:
+                return  # it returned meanwhile: its own report stands
+            self._running.pop(integration)
+            self._last[integration] = Finished(batch.run_id, batch.trigger, report, abandoned=True)
+            self._abandoned[id(run)] = Abandoned(integration, batch.run_id, run.started_at, now)
+            self._cond.notify_all()
+        log.error(
+            "%s: run %s abandoned: %s",
+            integration,
+            batch.run_id,
+            ABANDONED,
+            extra={"event": "run_abandoned", "integration": str(integration), "run_id": batch.run_id},
+        )
+        self._recorded(report)
+        batch.finish(report)
+
+    def _recorded(self, report: IntegrationReport) -> None:
+        if self._record is None:
+            return
+        try:
+            self._record(report)
+        except Exception:
+            log.exception("recording a run failed", extra={"integration": str(report.integration)})
 
     def close(self) -> None:
         """Refuse every later start (running ones go on)."""
@@ -180,9 +359,23 @@ class Registry:
         with self._cond:
             return dict(self._last)
 
+    def overdue(self) -> dict[Integration, Running]:
+        """The runs past their run_timeout that have neither returned nor been abandoned yet (stuck)."""
+        now = datetime.now(UTC)
+        with self._cond:
+            return {i: run for i, run in self._running.items() if run.overdue(now)}
+
+    def abandoned(self) -> list[Abandoned]:
+        """The abandoned runs whose threads have not returned yet, oldest first."""
+        with self._cond:
+            return sorted(self._abandoned.values(), key=lambda a: a.abandoned_at)
+
 
 class PutGate:
-    """Counts PUTs in flight; once closed, refuses new ones and lets the caller wait for the others."""
+    """Counts PUTs in flight; once closed, refuses new ones and lets the caller wait for the others.
+
+    With a run's RunGuard, a PUT of a run that was abandoned, stopped or is past its deadline is refused too.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -190,15 +383,19 @@ class PutGate:
         self._closed = False
 
     @contextlib.contextmanager
-    def put(self) -> Iterator[None]:
-        """Hold the gate open around one PUT; raise DatadogError once closed."""
+    def put(self, guard: RunGuard | None = None) -> Iterator[None]:
+        """Hold the gate open around one PUT; raise DatadogError once closed or when the run may not write."""
         with self._cond:
             if self._closed:
                 raise DatadogError("PUT not sent: the daemon is shutting down")
+            if guard is not None:
+                guard.begin_put()
             self._in_flight += 1
         try:
             yield
         finally:
+            if guard is not None:
+                guard.end_put()
             with self._cond:
                 self._in_flight -= 1
                 self._cond.notify_all()

@@ -1,4 +1,8 @@
-"""The daemon's HTTP interface (SPEC §5): /healthz, /readyz, /status, /metrics and POST /sync."""
+"""The daemon's HTTP interface (SPEC §5): /healthz, /readyz, /status, /metrics and POST /sync.
+
+Every JSON body goes through the redactor as a whole value before it is serialised (`_Json`): an error text that
+echoes a credential, or a URL with userinfo, is never answered.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client.exposition import choose_encoder
 from starlette.applications import Starlette
@@ -19,7 +24,8 @@ from starlette.routing import Route
 from syncer import report
 from syncer.metrics import REGISTRY
 from syncer.model import JSON, Integration, RunReport
-from syncer.status import Batch, Busy, Closed, Finished, Registry, Running
+from syncer.redact import redact_value
+from syncer.status import Abandoned, Batch, Busy, Closed, Finished, Registry, Running
 
 log = logging.getLogger("syncer")
 TRUE, FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
@@ -35,7 +41,15 @@ class Control:
     alive: Callable[[], bool]
     ready: Callable[[], bool]
     checks: Callable[[], Mapping[str, str]]
-    token: str | None
+    token: str | None = field(repr=False)
+    config: Callable[[], Mapping[str, JSON]] = field(default=dict, repr=False)
+
+
+class _Json(JSONResponse):
+    """A JSON answer whose every string (keys included) went through the redactor."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(redact_value(content))
 
 
 class _BadRequest(Exception):
@@ -64,18 +78,20 @@ class _Routes:
 
     async def healthz(self, request: Request) -> Response:
         alive = self.control.alive()
-        return JSONResponse({"status": "ok" if alive else "scheduler stopped"}, 200 if alive else 503)
+        return _Json({"status": "ok" if alive else "scheduler stopped"}, 200 if alive else 503)
 
     async def readyz(self, request: Request) -> Response:
         ready = self.control.ready()
         body: dict[str, JSON] = {"ready": ready, "checks": dict(self.control.checks())}
-        return JSONResponse(body, 200 if ready else 503)
+        return _Json(body, 200 if ready else 503)
 
     async def status(self, request: Request) -> Response:
         registry = self.control.registry
         running, last = registry.running(), registry.last()
         body: dict[str, JSON] = {
             "ready": self.control.ready(),
+            "config": dict(self.control.config()),
+            "abandoned_runs": [_abandoned(a) for a in registry.abandoned()],
             "integrations": {
                 str(i): {
                     "schedule": self.control.schedules.get(i),
@@ -86,7 +102,7 @@ class _Routes:
                 for i in registry.integrations
             },
         }
-        return JSONResponse(body)
+        return _Json(body)
 
     async def metrics(self, request: Request) -> Response:
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
@@ -109,10 +125,10 @@ class _Routes:
             return _error(503, str(exc))
         names: list[JSON] = [str(i) for i in batch.integrations]
         if not wait:
-            return JSONResponse({"run_id": batch.run_id, "integrations": names}, 202)
+            return _Json({"run_id": batch.run_id, "integrations": names}, 202)
         await _until_done(batch)
         body = report.as_json(RunReport(batch.reports))
-        return JSONResponse({"run_id": batch.run_id, **body})
+        return _Json({"run_id": batch.run_id, **body})
 
     def _authorize(self, request: Request) -> Response | None:
         token = self.control.token
@@ -167,7 +183,7 @@ async def _until_done(batch: Batch) -> None:
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None, **more: JSON) -> JSONResponse:
-    return JSONResponse({"error": message, **more}, status, headers=dict(headers or {}))
+    return _Json({"error": message, **more}, status, headers=dict(headers or {}))
 
 
 def _unauthorized(request: Request, message: str, challenge: str) -> Response:
@@ -183,7 +199,22 @@ def _iso(moment: datetime | None) -> str | None:
 def _running(run: Running | None) -> JSON:
     if run is None:
         return None
-    return {"run_id": run.run_id, "trigger": run.trigger, "started_at": run.started_at.isoformat()}
+    return {
+        "run_id": run.run_id,
+        "trigger": run.trigger,
+        "started_at": run.started_at.isoformat(),
+        "timeout_at": _iso(run.timeout_at),
+        "overdue": run.overdue(datetime.now(UTC)),
+    }
+
+
+def _abandoned(run: Abandoned) -> JSON:
+    return {
+        "integration": str(run.integration),
+        "run_id": run.run_id,
+        "started_at": run.started_at.isoformat(),
+        "abandoned_at": run.abandoned_at.isoformat(),
+    }
 
 
 def _finished(run: Finished | None) -> JSON:
@@ -214,4 +245,5 @@ def _finished(run: Finished | None) -> JSON:
         "counts": counts,
         "sources": sources,
         "errors": list(r.errors),
+        "abandoned": run.abandoned,
     }

@@ -52,7 +52,15 @@ def github_config(sim: Simulator, **defaults: Any) -> dict[str, Any]:
 class DaemonProcess:
     """`python -m syncer daemon` in a subprocess, with its stderr kept in a file."""
 
-    def __init__(self, tmp: Path, sim: Simulator, config: dict[str, Any], token: str | None = TOKEN, **env: str):
+    def __init__(
+        self,
+        tmp: Path,
+        sim: Simulator,
+        config: dict[str, Any],
+        token: str | None = TOKEN,
+        log_level: str | None = None,
+        **env: str,
+    ):
         self.token = token or TOKEN
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -74,6 +82,7 @@ class DaemonProcess:
                     "syncer",
                     "--log-format",
                     "json",
+                    *(["--log-level", log_level] if log_level else []),
                     "daemon",
                     "--config",
                     str(self.config_path),
@@ -103,6 +112,19 @@ class DaemonProcess:
             time.sleep(0.05)
         raise AssertionError(f"daemon not ready after {timeout}s:\n{self.log}")
 
+    def wait_serving(self, timeout: float = 15) -> None:
+        """Poll /healthz until the HTTP server answers (ready or not)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"daemon exited with {self.process.returncode}:\n{self.log}"
+            try:
+                if self.http.get("/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"daemon not serving after {timeout}s:\n{self.log}")
+
     def github(self) -> dict[str, Any]:
         """The github part of /status."""
         answer = self.http.get("/status")
@@ -131,6 +153,18 @@ class DaemonProcess:
         """POST /sync with the bearer token (or none)."""
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         return self.http.post(f"/sync{'?' + query if query else ''}", headers=headers)
+
+    def write_config(self, config: dict[str, Any] | str) -> None:
+        """Replace the daemon's configuration file (a dict as YAML, or the raw text)."""
+        text = config if isinstance(config, str) else yaml.safe_dump(config)
+        self.config_path.write_text(text, encoding="utf-8")
+
+    def metric(self, sample: str) -> float | None:
+        """The value of one sample line of /metrics (`name{labels}`), None when absent."""
+        for line in self.http.get("/metrics").text.splitlines():
+            if line.startswith(sample + " "):
+                return float(line.rpartition(" ")[2])
+        return None
 
     def terminate(self, signum: int = signal.SIGTERM, timeout: float = 10) -> tuple[int, float]:
         """Send `signum`, wait for the exit; return (exit code, seconds it took)."""
