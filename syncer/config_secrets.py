@@ -20,6 +20,7 @@ from syncer.errors import ConfigError
 from syncer.redact import REDACTOR
 
 SUFFIX = "_file"
+PEM_LINE = 16  # PEM body lines at least this long are masked on their own too
 
 
 def read_files(section: dict[str, object], where: str, base: Path | None) -> dict[str, object]:
@@ -51,7 +52,10 @@ def register(config: Config) -> None:
     """
     for value in _walk(config):
         if isinstance(value, SecretStr):
-            REDACTOR.add(value.get_secret_value())
+            secret = value.get_secret_value()
+            REDACTOR.add(secret)
+            if "-----BEGIN" in secret:  # an answer may quote one line of a PEM key
+                REDACTOR.add(*(line.strip() for line in secret.splitlines() if len(line.strip()) >= PEM_LINE))
         elif isinstance(value, str) and "@" in value and "://" in value:
             _register_userinfo(value)
     if config.jira is not None:

@@ -41,7 +41,6 @@ log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 SHUTDOWN_TIMEOUT = 20.0
 SETTLE_SECONDS = 2.0
-RUN_TIMEOUT = 900.0  # until `run_timeout` is a configuration key (defaults.run_timeout: 15m)
 
 
 def serve(config_path: Path, listen: str) -> int:
@@ -180,8 +179,7 @@ class Daemon:
 
     def run_timeout(self, integration: Integration) -> float | None:
         """Seconds one run of `integration` may take (its `run_timeout`; None: no limit)."""
-        value = getattr(self.config.effective(integration), "run_timeout", RUN_TIMEOUT)
-        return None if value is None else float(value)
+        return self.config.effective(integration).run_timeout
 
     def start(self, sock: socket.socket) -> None:
         """Serve HTTP on `sock`, schedule every integration (first run now), check the Datadog keys."""

@@ -43,9 +43,7 @@ def parse_response(integration: Integration, body: JSON) -> Current:
     return Current(integration=integration, entries=tuple(entries), other=other, exists=True)
 
 
-def render(
-    current: Current, result: Sequence[Entry], origin: Sequence[int | None] = ()
-) -> dict[str, JSON]:
+def render(current: Current, result: Sequence[Entry], origin: Sequence[int | None] = ()) -> dict[str, JSON]:
     """The config object to PUT: the result list, keeping unmanaged fields and the keys beside the list.
 
     `origin` (a Plan's) names, per result entry, the stored item it rewrites; without it, entries are matched

@@ -247,4 +247,3 @@ def _report(
         errors=tuple(errors),
         interrupted=interrupted,
     )
-

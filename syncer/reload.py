@@ -1,35 +1,30 @@
 """SIGHUP: the configuration read again from its file, validated completely before anything changes.
 
-`load` reads and validates the file (configfile.load), builds every integration's trigger (a schedule that
-cannot be turned into a trigger is an error here, not a crash later), and only then registers the new
-configuration's secrets with the redactor. The redactor forgets nothing on a reload: a secret of the old
+`load` reads and validates the file (configfile.load, which also registers the new configuration's secrets with
+the redactor) and builds every integration's trigger (a schedule that cannot be turned into a trigger is an error
+here, not a crash later). The redactor forgets nothing on a reload: a secret of the old
 configuration may still be in use by a run under way (or echoed by an answer still to come), and masking a
 retired value costs nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
-from pydantic import BaseModel, SecretStr
 
 from syncer import configfile, schedule
-from syncer.config import Config, JiraSource
+from syncer.config import Config
 from syncer.errors import ConfigError
 from syncer.model import JSON, Integration
-from syncer.redact import REDACTOR, redact
-
-PEM_LINE = 16  # PEM body lines at least this long are masked on their own too (an answer may quote one line)
+from syncer.redact import redact
 
 
 @dataclass(frozen=True)
@@ -62,49 +57,7 @@ def prepare(config: Config) -> Loaded:
             raise ConfigError(f"{integration}.schedule: {effective.schedule!r}: {exc}") from None
         schedules[integration], triggers[integration] = effective.schedule, trigger
         jitter[integration] = effective.jitter
-    register_secrets(config)
     return Loaded(config, schedules, triggers, jitter)
-
-
-def register_secrets(config: Config) -> None:
-    """Tell the redactor every secret of `config` and the values derived from them (basic auth, URL passwords)."""
-    for secret in _secrets(config):
-        REDACTOR.add(secret)
-        if "-----BEGIN" in secret:
-            REDACTOR.add(*(line.strip() for line in secret.splitlines() if len(line.strip()) >= PEM_LINE))
-    for integration in config.integrations():
-        section = config.section(integration)
-        for source in getattr(section, "sources", ()) or ():
-            if isinstance(source, JiraSource) and source.email and source.api_token is not None:
-                REDACTOR.add_basic_auth(source.email, source.api_token.get_secret_value())
-
-
-def _secrets(node: object, depth: int = 0) -> Iterator[str]:
-    """Every SecretStr value of a model tree, and the secret part of every URL with userinfo in it."""
-    if depth > 16:
-        return
-    if isinstance(node, SecretStr):
-        yield node.get_secret_value()
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _secrets(getattr(node, name, None), depth + 1)
-    elif isinstance(node, Mapping):
-        for value in node.values():
-            yield from _secrets(value, depth + 1)
-    elif isinstance(node, list | tuple | set | frozenset):
-        for item in node:
-            yield from _secrets(item, depth + 1)
-    elif isinstance(node, str) and "@" in node and "://" in node:
-        try:
-            parts = urlsplit(node)
-        except ValueError:
-            return
-        # `https://user:password@host`: the password and its Basic header; `https://TOKEN@host`: the token
-        if parts.password:
-            yield parts.password
-            yield base64.b64encode(f"{parts.username or ''}:{parts.password}".encode()).decode("ascii")
-        elif parts.username:
-            yield parts.username
 
 
 class Schedules:

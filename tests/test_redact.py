@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from prometheus_client import generate_latest
 
-from syncer import checks, configfile, metrics, reload
+from syncer import checks, configfile, metrics
 from syncer.redact import MASK, REDACTOR, display_url, redact, redact_value
 
 SECRET = "s3cr3t-Value-4711"
@@ -209,7 +209,7 @@ def test_registering_a_config_masks_every_secret_and_every_value_derived_from_on
         "pagerduty": {"sources": [{"token": "pd-token-0006", "api_url": "https://tok-0007@api.pd.local"}]},
     }
     config = configfile.parse(tree, {})
-    reload.register_secrets(config)
+    configfile.register_secrets(config)
     header = base64.b64encode(f"{EMAIL}:{JIRA_TOKEN}".encode()).decode()
     pem_line = pem.splitlines()[5]
     values = [

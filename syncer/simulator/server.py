@@ -83,6 +83,7 @@ class FakeServer:
         self.faults = FaultInjector()
         self._requests: list[ServedRequest] = []
         self._requests_lock = threading.Lock()
+        self._generation = 0
         self._server: _ThreadedServer | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -226,13 +227,15 @@ class FakeServer:
         )
 
     def reset_counters(self) -> None:
-        """Forget the served requests."""
+        """Forget the served requests; requests still held from before are not counted when they end."""
         with self._requests_lock:
             self._requests.clear()
+            self._generation += 1
 
-    def _record(self, method: str, path: str, query: str, status: int) -> None:
+    def _record(self, method: str, path: str, query: str, status: int, generation: int | None = None) -> None:
         with self._requests_lock:
-            self._requests.append(ServedRequest(method, path, query, status))
+            if generation is None or generation == self._generation:
+                self._requests.append(ServedRequest(method, path, query, status))
 
     # -- ASGI -------------------------------------------------------------------------------------
 
@@ -266,6 +269,7 @@ class FakeServer:
             scope["root_path"] = scope.get("root_path", "") + self.prefix
         request = Request(scope, receive)
         recorded = False
+        generation = self._generation
 
         async def send_with_headers(message: Message) -> None:
             """Add the API's common headers and record the request when its answer starts."""
@@ -277,18 +281,21 @@ class FakeServer:
                         headers[key] = value
                 if not recorded:
                     recorded = True
-                    self._record(method, raw_path if path is None else path, query, message["status"])
+                    self._record(method, raw_path if path is None else path, query, message["status"], generation)
             await send(message)
 
         fault = self.faults.take(method, path) if path is not None else None
         delay = self.latency + (fault.latency if fault else 0.0)
         if delay > 0:
             await self._sleep(delay)
+            if generation != self._generation:  # held across a reset: the next test must not see it
+                await Response(b"", status_code=503)(scope, receive, send)
+                return
         if path is None:
             response = self.error_response(request, 404)
         elif fault is not None and fault.timeout:
             recorded = True
-            self._record(method, path, query, 0)
+            self._record(method, path, query, 0, generation)
             await self._sleep(self.timeout_seconds)
             response = self.error_response(request, 504)
         elif fault is not None and fault.trickle is not None:

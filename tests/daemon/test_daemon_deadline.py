@@ -20,7 +20,6 @@ from syncer.errors import DatadogError
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import Job
 from syncer.retry import RetryPolicy
-from syncer.settings import Effective
 from syncer.simulator import Fault, Simulator
 from syncer.status import ABANDONED, Busy, PutGate, Registry, RunGuard
 from tests.daemon.conftest import TOKEN
@@ -245,7 +244,6 @@ def test_a_run_that_ignores_its_deadline_is_abandoned_shown_and_never_puts(
     wait_for(lambda: not subject.http.get("/status").json()["abandoned_runs"], 10, "abandoned threads returned")
 
 
-@pytest.mark.skipif("run_timeout" not in Effective.model_fields, reason="run_timeout is not a configuration key yet")
 def test_run_timeout_from_the_configuration_bounds_a_daemon_run(
     start: Any, sim: Simulator, config: Callable[..., dict[str, Any]]
 ) -> None:

@@ -224,7 +224,7 @@ def test_datadog_400_detail_is_shown(sim: Simulator, syncer: Syncer, github_only
     run = syncer(github_only, "sync")
     assert run.code == 1
     assert "config is too large for this org" in run.out
-    assert sim.datadog.count("PUT") == 1
+    assert sim.datadog.count("PUT") == 1, sim.datadog.requests
 
 
 def test_wrong_datadog_keys_fail_without_a_retry_storm(
@@ -252,7 +252,7 @@ def test_only_selects_integrations(sim: Simulator, syncer: Syncer) -> None:
     run = syncer(sim.config_dict(), "sync", "--only", "pagerduty", "--output", "json")
     assert run.code == 0
     assert [r["integration"] for r in run.json()["integrations"]] == ["pagerduty"]
-    assert sim.github.count() == 0
+    assert sim.github.count() == 0, sim.github.requests
     assert set(sim.datadog.store) == {"pagerduty"}
     official_model(sim.datadog.put_bodies[0])
 
