@@ -15,6 +15,7 @@ from syncer.config import Config
 from syncer.deadline import Stop
 from syncer.errors import ConfigError, SyncerError
 from syncer.model import Integration
+from syncer.redact import redact
 
 log = logging.getLogger("syncer")
 DEFAULT_CONFIG = "config/syncer.yaml"
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except ConfigError as exc:
         log.error("configuration error: %s", exc, extra={"event": "config_error"})
-        print(f"syncer: configuration error: {exc}", file=sys.stderr)
+        print(f"syncer: configuration error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

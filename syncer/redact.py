@@ -11,10 +11,12 @@ import base64
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
 MASK = "***"
+MAX_DERIVED = 512
 MIN_LENGTH = 4  # shorter values would mask ordinary words; the loader refuses no secret for being short
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"<>]*@")
 _SHAPES = re.compile(
@@ -43,6 +45,7 @@ class Redactor:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
+        self._derived: OrderedDict[str, None] = OrderedDict()  # run-time tokens, the newest MAX_DERIVED kept
         self._pattern: re.Pattern[str] | None = None
 
     def add(self, *secrets: str | None) -> None:
@@ -54,6 +57,20 @@ class Redactor:
                     self._secrets.update(_forms(secret))
             if len(self._secrets) != before:
                 self._pattern = None
+
+    def add_derived(self, *secrets: str | None) -> None:
+        """Mask values derived at run time (installation tokens, minted again every run) — the newest MAX_DERIVED.
+
+        A daemon mints new ones for ever, so they are not kept for ever: one that expired long ago is dropped
+        (GitHub's are `ghs_` tokens, masked by their shape anyway).
+        """
+        with self._lock:
+            for secret in secrets:
+                if secret and len(secret) >= MIN_LENGTH and secret not in self._derived:
+                    self._derived[secret] = None
+                    self._pattern = None
+            while len(self._derived) > MAX_DERIVED:
+                self._derived.popitem(last=False)
 
     def add_basic_auth(self, user: str, password: str) -> None:
         """Mask a password and the base64 of `user:password` (what an Authorization: Basic header carries)."""
@@ -103,12 +120,13 @@ class Redactor:
         """Forget every registered secret (a configuration reload registers the new ones)."""
         with self._lock:
             self._secrets.clear()
+            self._derived.clear()
             self._pattern = None
 
     def _compiled(self) -> re.Pattern[str] | None:
         with self._lock:
-            if self._pattern is None and self._secrets:
-                ordered = sorted(self._secrets, key=len, reverse=True)
+            if self._pattern is None and (self._secrets or self._derived):
+                ordered = sorted(self._secrets | set(self._derived), key=len, reverse=True)
                 self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
             return self._pattern
 

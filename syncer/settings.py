@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from syncer import schedule
 from syncer.config_values import Int, duration
+from syncer.redact import display_url
 
 _PERCENT = re.compile(r"^\s*([0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%\s*$")
 _COUNT = re.compile(r"^\s*([0-9]{1,9})\s*$")
@@ -23,6 +25,11 @@ class Strict(BaseModel):
     """Base of every section: unknown keys are errors, values are immutable, types are exact (`true` is no number)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True, strict=True)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, object]]:
+        """The fields as a repr shows them: URLs without their `user:password@` part (SecretStr masks itself)."""
+        for name, value in super().__repr_args__():
+            yield name, display_url(value) if isinstance(value, str) and "://" in value else value
 
 
 class DeletionLimit(BaseModel):

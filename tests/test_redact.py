@@ -282,3 +282,26 @@ def test_base64_carrying_a_registered_secret_is_masked_whatever_it_is_combined_w
         assert urlsafe not in shown
     run_id = "52b91c79e3ee45e38799c70d0f770924"
     assert redact(f"run {run_id}") == f"run {run_id}"
+
+
+def test_derived_values_are_masked_and_only_the_newest_are_kept() -> None:
+    from syncer.redact import MAX_DERIVED
+
+    tokens = [f"installation-token-{n:05d}" for n in range(MAX_DERIVED + 3)]
+    REDACTOR.add_derived(*tokens)
+    assert redact(f"x {tokens[-1]} y") == f"x {MASK} y"
+    assert redact(tokens[3]) == MASK
+    assert redact(tokens[0]) == tokens[0]  # the oldest are dropped: a daemon mints new ones for ever
+
+
+def test_configuration_reprs_never_show_url_userinfo() -> None:
+    config = configfile.parse(
+        {
+            "datadog": {"api_key": "k" * 8, "app_key": "a" * 8, "api_url": "http://user:pw-9999@dd.local"},
+            "github": {"extra": [{"hostname": "github.com", "github_org_name": "acme", "repo_name": "api"}]},
+        },
+        {},
+    )
+    shown = repr(config) + repr(config.datadog) + str(config.datadog)
+    assert "pw-9999" not in shown and "user:" not in shown
+    assert "dd.local" in shown

@@ -147,6 +147,7 @@ class FakeServer:
         config = uvicorn.Config(
             self,
             log_level="warning",
+            log_config=None,  # uvicorn's own records go through syncer's (redacting) handler
             lifespan="off",
             ws="none",
             access_log=False,

@@ -107,7 +107,7 @@ class InstallationToken(Auth.Auth):
         expires = data.get("expires_at") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise PermanentError(f"{where}: the answer holds no token")
-        REDACTOR.add(token)
+        REDACTOR.add_derived(token)
         try:
             expires_at = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
         except ValueError:
