@@ -35,7 +35,8 @@ from syncer.redact import REDACTOR, display_url
 from syncer.reload import History, Loaded, Schedules, load, prepare
 from syncer.retry import RetryPolicy
 from syncer.signals import Signals, flush
-from syncer.status import GRACE_SECONDS, Busy, Closed, PutGate, Registry, RunGuard, current, failed
+from syncer.status import GRACE_SECONDS, Busy, Closed, Registry, current, failed
+from syncer.writegate import PutGate, RunGuard
 
 log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}

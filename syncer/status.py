@@ -1,4 +1,4 @@
-"""The daemon's run state: single-flight runs per integration, their last reports, and PUTs in flight.
+"""The daemon's run state: single-flight runs per integration and their last reports (writes: see writegate).
 
 A run whose thread has not returned `grace` seconds after its `run_timeout` is abandoned: it is marked finished
 as failed (so schedules and triggers work again), its RunGuard refuses every PUT from then on, and the report
@@ -7,23 +7,20 @@ its thread may still return one day is dropped.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from syncer.deadline import Deadline
-from syncer.errors import DatadogError, Stopped
 from syncer.model import Integration, IntegrationReport, Result
+from syncer.writegate import ABANDONED, RunGuard
 
 log = logging.getLogger("syncer")
 Execute = Callable[[Integration], IntegrationReport]
 Record = Callable[[IntegrationReport], None]
 Timeout = Callable[[Integration], float | None]
-ABANDONED = "run_timeout exceeded; the run was abandoned and writes nothing"
 GRACE_SECONDS = 30.0
 RETRY_ABANDON_SECONDS = 1.0
 _current = threading.local()
@@ -39,49 +36,6 @@ class Busy(Exception):
 
 class Closed(Exception):
     """The registry takes no new runs: the daemon is shutting down."""
-
-
-class RunGuard:
-    """What one run may still write: nothing once abandoned, nothing once its deadline passed or it was stopped."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self._abandoned = False
-        self.deadline: Deadline | None = None
-
-    def __repr__(self) -> str:
-        return f"RunGuard(abandoned={self._abandoned}, in_flight={self._in_flight})"
-
-    @property
-    def abandoned(self) -> bool:
-        """True once the registry gave up on the run."""
-        return self._abandoned
-
-    def begin_put(self) -> None:
-        """Count a PUT of this run; raise DatadogError when the run may not write any more."""
-        with self._lock:
-            if self._abandoned:
-                raise DatadogError(f"PUT not sent: {ABANDONED}")
-            if self.deadline is not None:
-                try:
-                    self.deadline.check("PUT not sent")
-                except Stopped as exc:
-                    raise DatadogError(str(exc)) from None
-            self._in_flight += 1
-
-    def end_put(self) -> None:
-        """The PUT counted by begin_put has ended."""
-        with self._lock:
-            self._in_flight -= 1
-
-    def abandon(self) -> bool:
-        """Refuse every later PUT; False (and nothing changed) while a PUT of this run is under way."""
-        with self._lock:
-            if self._in_flight:
-                return False
-            self._abandoned = True
-            return True
 
 
 @dataclass(frozen=True)
@@ -369,39 +323,3 @@ class Registry:
         """The abandoned runs whose threads have not returned yet, oldest first."""
         with self._cond:
             return sorted(self._abandoned.values(), key=lambda a: a.abandoned_at)
-
-
-class PutGate:
-    """Counts PUTs in flight; once closed, refuses new ones and lets the caller wait for the others.
-
-    With a run's RunGuard, a PUT of a run that was abandoned, stopped or is past its deadline is refused too.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._in_flight = 0
-        self._closed = False
-
-    @contextlib.contextmanager
-    def put(self, guard: RunGuard | None = None) -> Iterator[None]:
-        """Hold the gate open around one PUT; raise DatadogError once closed or when the run may not write."""
-        with self._cond:
-            if self._closed:
-                raise DatadogError("PUT not sent: the daemon is shutting down")
-            if guard is not None:
-                guard.begin_put()
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            if guard is not None:
-                guard.end_put()
-            with self._cond:
-                self._in_flight -= 1
-                self._cond.notify_all()
-
-    def close(self, timeout: float) -> bool:
-        """Refuse new PUTs and wait for those in flight (or timeout); True when none is left."""
-        with self._cond:
-            self._closed = True
-            return self._cond.wait_for(lambda: self._in_flight == 0, timeout)

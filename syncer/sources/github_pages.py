@@ -98,6 +98,8 @@ def parse_page(
     """Parse one page of repos; anything but a list of well-typed repo objects of `org` is a failure."""
     if type(data) is not list:
         raise PermanentError(f"{where}: expected a JSON list of repositories, got {_json_type(data)}")
+    if len(data) > PER_PAGE:  # bounds what 1,000 pages can hold, whatever the server claims
+        raise PermanentError(f"{where}: {len(data)} repositories on a page of {PER_PAGE}")
     repos = []
     for index, item in enumerate(data):
         try:

@@ -157,6 +157,8 @@ class JiraProjects:
                     raise
                 raise type(exc)(f"{exc} on page {number} (startAt={start})") from exc
             page = parse_page(body, where)
+            if len(page.projects) > PAGE_SIZE:  # bounds what MAX_PAGES pages can hold, whatever the server claims
+                raise PermanentError(f"{where}: {len(page.projects)} projects on a page of at most {PAGE_SIZE}")
             if page.start is not None and page.start != start:
                 raise PermanentError(f"{where}: the page says startAt={page.start}, not the {start} asked")
             fresh = 0

@@ -21,7 +21,8 @@ from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import Job
 from syncer.retry import RetryPolicy
 from syncer.simulator import Fault, Simulator
-from syncer.status import ABANDONED, Busy, PutGate, Registry, RunGuard
+from syncer.status import Busy, Registry
+from syncer.writegate import ABANDONED, PutGate, RunGuard
 from tests.daemon.conftest import TOKEN
 
 GITHUB = Integration.GITHUB

@@ -9,7 +9,8 @@ import pytest
 
 from syncer.errors import DatadogError
 from syncer.model import Integration, IntegrationReport, Result
-from syncer.status import Busy, Closed, PutGate, Registry
+from syncer.status import Busy, Closed, Registry
+from syncer.writegate import PutGate
 
 GITHUB, JIRA = Integration.GITHUB, Integration.JIRA
 

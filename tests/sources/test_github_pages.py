@@ -55,3 +55,8 @@ def test_visibility_falls_back_to_private_flag() -> None:
 def test_malformed_pages_fail_instead_of_shrinking(data: object) -> None:
     with pytest.raises(PermanentError):
         _page(data, {}, "github.com/acme: GET /orgs/acme/repos page 1")
+
+
+def test_a_page_longer_than_asked_fails_the_org() -> None:
+    with pytest.raises(PermanentError, match="101 repositories on a page of 100"):
+        _page(repos(PER_PAGE + 1), {}, "github.com/acme: GET /orgs/acme/repos page 1")

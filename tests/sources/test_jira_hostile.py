@@ -247,6 +247,15 @@ def test_is_last_true_ends_the_listing_whatever_total_says(jira_cloud: FakeJira,
     assert jira_cloud.count() == 1
 
 
+def test_a_page_longer_than_asked_fails_the_site(jira_cloud: FakeJira, sleeps: Sleeps) -> None:
+    values = [{"key": f"P{n}", "projectTypeKey": "software"} for n in range(101)]
+    jira_cloud.faults.add(Fault(method="GET", path=SEARCH, status=200, body={"startAt": 0, "values": values}))
+
+    discovery = discover_within(cloud(jira_cloud), sleeps)
+
+    assert_failed(discovery, CLOUD, "101 projects on a page of at most 100")
+
+
 def test_pages_that_never_end_fail_at_the_page_cap(
     jira_cloud: FakeJira, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
