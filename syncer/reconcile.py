@@ -22,6 +22,7 @@ from syncer.errors import DatadogError, GuardRefused, Stopped, SyncerError
 from syncer.model import Current, Discovery, Entry, Integration, IntegrationReport, Plan, Result
 from syncer.settings import Effective
 from syncer.sources.base import Source
+from syncer.writelock import WriteLock, unlocked
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -42,6 +43,7 @@ class Job:
     allow_deletions: int = 0
     deadline: Deadline = field(default_factory=Deadline.unbounded)
     grace_seconds: float = GRACE_SECONDS
+    write_lock: WriteLock = unlocked
 
 
 def run_once(job: Job, datadog: DatadogClient, clock: Clock = lambda: datetime.now(UTC)) -> IntegrationReport:
@@ -138,12 +140,14 @@ def _reconcile(
         if not changes.has_changes or job.dry_run:
             return _report(job, result, started, clock, discoveries, failures, changes, held)
         job.deadline.check("before the PUT")
-        fresh = datadog.get_config(job.integration, job.deadline)
-        if fresh == current:
-            job.deadline.check("before the PUT")
-            stored = datadog.put_config(job.integration, document.render(current, changes.result, changes.origin))
-            final = len(stored.entries) if stored is not None else len(changes.result)
-            return _report(job, result, started, clock, discoveries, failures, changes, held, final, True)
+        with job.write_lock(job.deadline):  # another writer on this machine re-reads only after this PUT
+            fresh = datadog.get_config(job.integration, job.deadline)
+            if fresh == current:
+                job.deadline.check("before the PUT")
+                body = document.render(current, changes.result, changes.origin)
+                stored = datadog.put_config(job.integration, body)
+                final = len(stored.entries) if stored is not None else len(changes.result)
+                return _report(job, result, started, clock, discoveries, failures, changes, held, final, True)
         log.warning(
             "%s: the list in Datadog changed since it was read; planning again on the new list",
             job.integration,

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from syncer import metrics
+from syncer import metrics, writelock
 from syncer.config import Config
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline, Stop
@@ -48,6 +48,7 @@ def job(
         dry_run=dry_run,
         allow_deletions=allow_deletions,
         deadline=bound,
+        write_lock=writelock.file_lock(writelock.path_for(config.datadog.base_url, str(integration))),
     )
 
 
