@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench fidelity clean install
+.PHONY: demo test lint typecheck check bench fidelity clean install reliability
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: $(STAMP) ## run syncer demo on the built-in simulator
 
 test: $(STAMP) deploy-tools ## run the whole test suite (fetches helm/kubectl for the manifest tests); writes docs/reliability.md
 	SYNCER_RELIABILITY_DOC=docs/reliability.md $(BIN)/pytest
+
+reliability: $(STAMP) ## only the hostile-answer tests; writes docs/reliability.md
+	SYNCER_RELIABILITY_DOC=docs/reliability.md $(BIN)/pytest -q -m reliability
 
 lint: $(STAMP) ## ruff lint + format check, import-linter layers
 	$(BIN)/ruff check syncer tests bench tools

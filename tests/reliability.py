@@ -1,8 +1,9 @@
 """The `reliability` marker: tests of hostile answers declare what they feed syncer and what must come out.
 
-`make test` sets SYNCER_RELIABILITY_DOC=docs/reliability.md: at the end of a run that collected every marked test,
-the table of answers x outcome is written there from the tests that ran, with each one's result. A run that
-selects only some tests (`pytest -k ...`) leaves the file alone.
+A module may mark all its tests at once (`pytestmark`); a case's answer is then its parameter id, and its
+outcome the test's docstring or name. `make test` sets SYNCER_RELIABILITY_DOC=docs/reliability.md: at the end of
+a run that collected every marked test, the table of answers x outcome is written there from the tests that ran,
+with each one's result. A run that selects only some tests (`pytest -k ...`) leaves the file alone.
 """
 
 from __future__ import annotations
@@ -63,10 +64,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if marker is None or report.when != "call":
         return
     answer = marker.kwargs.get("answer") or _readable(getattr(item, "callspec", None))
+    function = getattr(item, "function", None)
     _rows[item.nodeid] = Row(
         system=str(marker.kwargs.get("system", marker.args[0] if marker.args else "")),
-        answer=str(answer or item.name),
-        outcome=str(marker.kwargs.get("outcome", marker.args[1] if len(marker.args) > 1 else "")),
+        answer=str(answer or _words(item.name.split("[", 1)[0])),
+        outcome=str(marker.kwargs.get("outcome") or _summary(function) or _words(item.name.split("[", 1)[0])),
         test=item.nodeid.split("::", 1)[0].removeprefix("tests/") + "::" + item.name.split("[", 1)[0],
         passed=report.passed,
     )
@@ -89,6 +91,17 @@ def _readable(callspec: object) -> str:
     """The case's id as words: `302-empty-list` → `302 empty list`."""
     ident = getattr(callspec, "id", "") or ""
     return re.sub(r"[-_]+", " ", ident).strip()
+
+
+def _summary(function: object) -> str:
+    """The first line of a test's docstring."""
+    doc = getattr(function, "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _words(name: str) -> str:
+    """A test's name as words: `test_a_302_fails_the_org` → `a 302 fails the org`."""
+    return name.removeprefix("test_").replace("_", " ")
 
 
 def _cell(text: str) -> str:

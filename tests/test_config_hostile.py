@@ -21,6 +21,8 @@ from syncer import configfile
 from syncer.config import Config
 from syncer.errors import ConfigError
 
+pytestmark = pytest.mark.reliability(system="configuration")
+
 DD_API, DD_APP = "hostile-dd-api-0001", "hostile-dd-app-0002"
 TOKEN = "ghp_HostileSecretToken0003"
 PASSWORD = "s3cr3t-pw-0004"

@@ -13,6 +13,8 @@ from syncer.errors import DatadogError, ShapeError
 from syncer.model import Integration
 from syncer.retry import RetryPolicy
 
+pytestmark = pytest.mark.reliability(system="Datadog client")
+
 CONFIG = DatadogConfig.model_validate({"api_key": "k-secret", "app_key": "a-secret", "site": "datadoghq.eu"})
 OK = {"data": {"id": "1", "type": "entity_integration_configs", "attributes": {"config": {"enabled_repos": []}}}}
 

@@ -25,6 +25,8 @@ from syncer.status import Busy, Registry
 from syncer.writegate import ABANDONED, PutGate, RunGuard
 from tests.daemon.conftest import TOKEN
 
+pytestmark = pytest.mark.reliability(system="daemon run deadline")
+
 GITHUB = Integration.GITHUB
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -21,6 +21,8 @@ from syncer.status import Registry
 from syncer.web import Control, create_app
 from tests.daemon.conftest import TOKEN, github_config
 
+pytestmark = pytest.mark.reliability(system="daemon secrets")
+
 ECHOED = "echoed-opaque-secret-0042"
 URL_PASSWORD = "url-password-0043"
 

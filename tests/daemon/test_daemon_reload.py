@@ -9,8 +9,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from syncer.simulator import Simulator
 from tests.daemon.conftest import FAR_FUTURE
+
+pytestmark = pytest.mark.reliability(system="daemon SIGHUP")
 
 if TYPE_CHECKING:
     from tests.daemon.conftest import DaemonProcess

@@ -21,6 +21,8 @@ from .conftest import FAST, Sleeps
 from .test_github_app import app_source
 from .test_github_hostile import Elsewhere
 
+pytestmark = pytest.mark.reliability(system="GitHub confirm_removals")
+
 LOOKUPS = r"^/(repos|repositories)/"
 
 

@@ -28,6 +28,8 @@ from syncer.sources.github import GithubRepos
 from .conftest import FAST, Sleeps
 from .test_github_app import TOKENS, app_source
 
+pytestmark = pytest.mark.reliability(system="GitHub")
+
 REPOS = r"^/orgs/acme/repos$"
 INSTALLATIONS = r"^/app/installations$"
 SLOW = r"deadline|run_timeout of 1\.5s exceeded"

@@ -18,6 +18,8 @@ from syncer.sources.jira import JiraProjects
 from .conftest import FAST, Sleeps
 from .test_jira import cloud, data_center
 
+pytestmark = pytest.mark.reliability(system="Jira confirm_removals")
+
 DETAIL = r"^/rest/api/2/project/(?!search$)[^/]+$"
 HOST = "acme.atlassian.net"
 

@@ -27,6 +27,8 @@ from syncer.sources.jira import JiraProjects
 from .conftest import FAST, Sleeps
 from .test_jira import LIST, SEARCH, cloud, data_center, keys
 
+pytestmark = pytest.mark.reliability(system="Jira")
+
 CLOUD = "jira acme.atlassian.net"
 DC = "jira jira.acme.internal"
 ANONYMOUS_PAGE = {"self": "x", "maxResults": 50, "startAt": 0, "total": 0, "isLast": True, "values": []}

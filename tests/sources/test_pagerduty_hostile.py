@@ -28,6 +28,8 @@ from syncer.sources.pagerduty_client import PagerDutyClient
 from .conftest import FAST, Sleeps
 from .test_pagerduty import USERS, source
 
+pytestmark = pytest.mark.reliability(system="PagerDuty")
+
 TOKEN = seed.PAGERDUTY_TOKEN
 LABEL = "pagerduty token #1"
 EMPTY_STATUSES = (204, 205, 304)
