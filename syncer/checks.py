@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from syncer.config import Config
 from syncer.datadog import DatadogClient
+from syncer.deadline import Deadline
 from syncer.errors import DatadogError, SyncerError
 from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy
@@ -18,6 +19,7 @@ from syncer.sources import factory
 
 log = logging.getLogger("syncer")
 KEY_RECHECK_SECONDS = 60.0
+DATADOG_SECONDS = 60.0
 
 
 def describe(config: Config) -> str:
@@ -37,18 +39,22 @@ def describe(config: Config) -> str:
 
 
 def online(config: Config) -> list[str]:
-    """Check the Datadog keys and every source's credentials; one line per failure."""
+    """Check the Datadog keys and every source's credentials; one line per failure.
+
+    Each check is bounded: Datadog's by DATADOG_SECONDS, an integration's sources by its `run_timeout`.
+    """
     policy = RetryPolicy(attempts=2)
     problems = []
     with DatadogClient(config.datadog, retry=policy) as datadog:
         try:
-            datadog.validate_keys()
+            datadog.validate_keys(Deadline(DATADOG_SECONDS, label="the Datadog key check"))
         except SyncerError as exc:
             problems.append(redact(f"datadog: {exc}"))
         except Exception as exc:  # an answer nobody planned for is a failed check, not a traceback
             problems.append(redact(f"datadog: {type(exc).__name__}: {exc}"))
     for integration in config.integrations():
-        for source in factory.sources(integration, config, policy):
+        deadline = Deadline(config.effective(integration).run_timeout)
+        for source in factory.sources(integration, config, policy, deadline.sleep, deadline=deadline):
             try:
                 source.check()
             except SyncerError as exc:

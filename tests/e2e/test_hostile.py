@@ -4,6 +4,7 @@ is removed from Datadog, no secret reaches any output, and no traceback is print
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -147,3 +148,19 @@ def test_only_with_no_name_is_a_usage_error(sim: Simulator, syncer: Syncer) -> N
     run = syncer(sim.config_dict(), "sync", "--only", "")
     assert run.code == 2
     assert sim.datadog.count() == 0
+
+
+@pytest.mark.reliability(
+    system="validate --online",
+    answer="GitHub trickles its answer a byte at a time",
+    outcome="the check fails within run_timeout (exit 1), no traceback",
+)
+def test_validate_online_ends_within_the_run_timeout(sim: Simulator, syncer: Syncer) -> None:
+    config = sim.config_dict()
+    config["defaults"]["run_timeout"] = "2s"
+    sim.github.faults.add(Fault(path=r"^/orgs/", trickle=0.2, times=None))
+    started = time.monotonic()
+    run = syncer(config, "validate", "--online")
+    assert time.monotonic() - started < 15
+    assert run.code == 1
+    assert "github" in run.out and "Traceback" not in run.err
