@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ Clock = Callable[[], datetime]
 REPLANS = 3  # the list changed between the plan and the PUT: plan again on the new list up to this many times
 GRACE_SECONDS = 5.0  # after the deadline, how long sources get to notice it and return before they are abandoned
 POLL_SECONDS = 0.1
+VERIFY_SECONDS = 30.0  # reading the list back after a PUT whose answer was not readable
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,14 @@ def _reconcile(
             if fresh == current:
                 job.deadline.check("before the PUT")
                 body = document.render(current, changes.result, changes.origin)
-                stored = datadog.put_config(job.integration, body)
-                final = len(stored.entries) if stored is not None else len(changes.result)
-                return _report(job, result, started, clock, discoveries, failures, changes, held, final, True)
+                stored = datadog.put_config(job.integration, body, job.deadline)
+                if stored is None:  # accepted, but the answer says nothing readable: look at what is stored now
+                    stored = datadog.get_config(job.integration, Deadline(VERIFY_SECONDS))
+                errors = [*failures, *_unconfirmed(changes, stored)]
+                if len(errors) > len(failures):
+                    result = Result.FAILURE
+                final = len(stored.entries)
+                return _report(job, result, started, clock, discoveries, errors, changes, held, final, True)
         log.warning(
             "%s: the list in Datadog changed since it was read; planning again on the new list",
             job.integration,
@@ -214,6 +221,24 @@ def _confirm_with(source: Source, entries: Sequence[Entry]) -> tuple[Entry, ...]
     except Exception as exc:
         log.warning("%s: looking up removals failed (%s); keeping them", source.scope.label, exc)
         return tuple(entries)
+
+
+def _unconfirmed(changes: Plan, stored: Current) -> list[str]:
+    """An error when what Datadog holds after the PUT lacks entries that were written (none when all are there)."""
+    held = Counter(item.entry.key() for item in stored.entries)
+    missing: list[Entry] = []
+    for entry in changes.result:
+        if held[entry.key()] > 0:
+            held[entry.key()] -= 1
+        else:
+            missing.append(entry)
+    if not missing:
+        return []
+    shown = ", ".join(entry.label() for entry in missing[:10])
+    return [
+        f"Datadog accepted the PUT but holds {len(stored.entries)} entries without {len(missing)} of the "
+        f"{len(changes.result)} written (e.g. {shown}); check the {changes.integration} list in Datadog"
+    ]
 
 
 def _failures(discoveries: Sequence[Discovery]) -> list[str]:

@@ -402,3 +402,62 @@ def test_a_stop_during_discovery_writes_nothing_and_reports_interrupted(
     assert report.result is Result.FAILURE
     assert "interrupted by SIGINT" in " ".join(report.errors)
     assert fake.count("PUT") == 0
+
+
+@pytest.mark.reliability(
+    system="Datadog PUT",
+    answer="429 with X-RateLimit-Reset far past the run's deadline",
+    outcome="no wait past the deadline, no PUT after it; the run fails",
+)
+def test_put_retries_end_at_the_deadline(fake: FakeDatadog) -> None:
+    fake.rate_limited(method="PUT", path="entity_integrations", retry_after=30.0, times=None)
+    config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": fake.url})
+    deadline = Deadline(2.0)
+    started = time.monotonic()
+    with DatadogClient(config, retry=RetryPolicy(attempts=5, max_wait=120.0), sleep=deadline.sleep) as dd:
+        report = run_once(job(MemorySource([repo("a")]), deadline=deadline), dd)
+    assert time.monotonic() - started < 10
+    assert report.result is Result.FAILURE
+    assert fake.count("PUT") == 1
+    assert "github" not in fake.store
+
+
+def test_a_stop_during_put_retries_starts_no_further_put(fake: FakeDatadog) -> None:
+    fake.rate_limited(method="PUT", path="entity_integrations", retry_after=5.0, times=None)
+    config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": fake.url})
+    stop = Stop()
+    deadline = Deadline(60, stop=stop)
+    threading.Timer(0.5, stop.stop, args=("interrupted by SIGINT", "SIGINT")).start()
+    with DatadogClient(config, retry=RetryPolicy(attempts=5, max_wait=120.0), sleep=deadline.sleep) as dd:
+        report = run_once(job(MemorySource([repo("a")]), deadline=deadline), dd)
+    assert report.interrupted and not report.applied
+    assert fake.count("PUT") == 1
+
+
+@pytest.mark.reliability(system="Datadog PUT", outcome="the run fails, naming the entries Datadog does not hold")
+@pytest.mark.parametrize(
+    ("body", "stores"),
+    [
+        pytest.param("<html>ok</html>", False, id="200-html-and-nothing-stored"),
+        pytest.param({"data": {"attributes": {"config": {"enabled_repos": []}}}}, True, id="200-other-list"),
+    ],
+)
+def test_a_put_whose_answer_does_not_hold_the_list_is_a_failure(
+    fake: FakeDatadog, datadog: DatadogClient, body: Any, stores: bool
+) -> None:
+    fake.faults.add(Fault(method="PUT", path="entity_integrations", status=200, body=body))
+    report = run_once(job(MemorySource([repo("a"), repo("b")])), datadog)
+    assert report.result is Result.FAILURE
+    assert report.applied
+    assert any("without 2 of the 2 written" in e for e in report.errors), report.errors
+
+
+def test_a_put_with_an_unreadable_answer_is_confirmed_by_reading_the_list(
+    fake: FakeDatadog, datadog: DatadogClient
+) -> None:
+    fake.faults.add(Fault(method="PUT", path="entity_integrations", malformed=True))  # stored, answer cut in half
+    report = run_once(job(MemorySource([repo("a"), repo("b")])), datadog)
+    assert report.result is Result.SUCCESS, report.errors
+    assert report.applied and report.final_count == 2
+    assert names(fake) == ["a", "b"]
+    assert fake.count("GET") == 3  # the read, the re-read before the PUT, and the read-back of an unreadable answer

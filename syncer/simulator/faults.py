@@ -30,6 +30,7 @@ class Fault:
 
     method: str | None = None
     path: str = ""
+    query: str = ""  # a regular expression searched in the query string ("" matches every query)
     status: int | None = None
     times: int | None = 1
     latency: float = 0.0
@@ -43,9 +44,11 @@ class Fault:
     reset_epoch: bool = False
     hits: int = field(default=0, compare=False)
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: str = "") -> bool:
         """Whether this fault applies to a request (ignoring how often it already applied)."""
         if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.query and re.search(self.query, query) is None:
             return False
         return re.search(self.path, path) is not None
 
@@ -145,11 +148,11 @@ class FaultInjector:
         with self._lock:
             self._faults.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, query: str = "") -> Fault | None:
         """The fault that applies to this request, counting the hit; None when none does."""
         with self._lock:
             for fault in self._faults:
-                if not fault.exhausted and fault.matches(method, path):
+                if not fault.exhausted and fault.matches(method, path, query):
                     fault.hits += 1
                     return fault
         return None

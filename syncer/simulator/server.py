@@ -285,7 +285,7 @@ class FakeServer:
                     self._record(method, raw_path if path is None else path, query, message["status"], generation)
             await send(message)
 
-        fault = self.faults.take(method, path) if path is not None else None
+        fault = self.faults.take(method, path, query) if path is not None else None
         delay = self.latency + (fault.latency if fault else 0.0)
         if delay > 0:
             await self._sleep(delay)

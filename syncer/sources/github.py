@@ -26,7 +26,7 @@ from syncer.model import Discovery, Entry, GithubRepo, Scope
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.github_auth import GithubAuth, new_client
 from syncer.sources.github_confirm import Listing, Lookup, Names, confirm_entries
-from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, parse_page
+from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, incomplete, parse_page
 from syncer.sources.github_transport import asked_wait, quoted, request_json, translate
 from syncer.sources.slots import SLOTS
 
@@ -237,6 +237,12 @@ class GithubRepos:
                     for more in range(highest[org] + 1, wanted + 1):
                         running[pool.submit(self._fetch, org, auth_of[org], more)] = (org, more)
                     highest[org] = max(highest[org], wanted)
+        for org, _ in targets:
+            if org not in failed:
+                where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos"
+                gap = incomplete(pages[org], highest[org], where)
+                if gap is not None:
+                    failed[org] = gap
         return [self._outcome(org, auth_of[org], pages[org], failed.get(org), listings) for org, _ in targets]
 
     @staticmethod

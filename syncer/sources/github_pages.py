@@ -207,3 +207,21 @@ def _json_type(value: object) -> str:
 
 def _shown(text: str) -> str:
     return repr(text[:100])
+
+
+def incomplete(pages: Mapping[int, Page], announced: int, where: str) -> str | None:
+    """Why a listing whose pages all answered is still not whole, or None when it is.
+
+    Every page before the last one announced (`Link: rel="last"` or `next`) must be full, and no announced page
+    may be empty: a short or empty page in the middle means the server (or the org, mid-listing) changed under
+    the listing, and taking it as the end would drop every repo after it.
+    """
+    for number in range(1, announced + 1):
+        page = pages.get(number)
+        if page is None:
+            return f"{where}: page {number} of {announced} was never read"
+        if number < announced and len(page.repos) != PER_PAGE:
+            return f"{where}: page {number} of {announced} holds {len(page.repos)} repositories, not {PER_PAGE}"
+        if number > 1 and not page.repos:
+            return f"{where}: page {number} was announced but is empty; the listing is not whole"
+    return None

@@ -334,11 +334,12 @@ def test_a_server_ignoring_the_page_fails_the_org(github_api: FakeGitHub, sleeps
 def test_exactly_the_page_cap_is_still_read(github_api: FakeGitHub, sleeps: Sleeps) -> None:
     github_api.paging.links = lambda page, last: {"next": page + 1, "last": 1000} if page == 1 else None
 
-    [found] = discover_within(token_source(github_api), sleeps, concurrency=8, bound=60.0)
+    found = discover_within(token_source(github_api), sleeps, concurrency=8, bound=60.0)
 
-    assert found.ok, found.error
-    assert found.seen == len(github_api.orgs["acme"])
-    assert github_api.count("GET", REPOS) == 1000
+    assert github_api.count("GET", REPOS) == 1000  # the cap lets exactly 1,000 pages be read
+    # the fake org has 250 repos: page 3 of the 1,000 announced is short, so the listing is not whole
+    assert_failed(found, "github.com/acme", "page 3 of 1000 holds 50 repositories")
+    assert "more than" not in (found[0].error or "")
 
 
 def test_a_body_larger_than_the_cap_fails_the_org(
@@ -679,3 +680,27 @@ def test_api_url_userinfo_is_never_shown(github_api: FakeGitHub, sleeps: Sleeps)
     failed = assert_failed(found, "github.com/acme", "answered 302")
     assert "hunter2-password" not in f"{failed.error} {found!r}"
     assert "hunter2-password" not in repr(GithubRepos(source))
+
+
+@pytest.mark.parametrize(
+    ("page", "items", "cause"),
+    [
+        pytest.param(2, [], "page 2 of 3 holds 0 repositories", id="empty-page-in-the-middle"),
+        pytest.param(2, "short", "page 2 of 3 holds 90 repositories", id="short-page-in-the-middle"),
+        pytest.param(3, [], "page 3 was announced but is empty", id="announced-last-page-empty"),
+    ],
+)
+def test_a_listing_with_a_hole_fails_the_org(
+    github_api: FakeGitHub, sleeps: Sleeps, page: int, items: object, cause: str
+) -> None:
+    """A short or empty page before the end announced is never taken for the end of the org."""
+    if items == "short":  # 60 repos deleted while page 1 is being read: page 2 is short, page 3 empty
+        github_api.during(REPOS, lambda: [github_api.orgs["acme"].pop() for _ in range(60)], query=r"\bpage=2\b")
+    else:
+        github_api.faults.add(
+            Fault(method="GET", path=REPOS, status=200, body=items, headers={}, times=None, query=rf"\bpage={page}\b")
+        )
+
+    found = discover_within(token_source(github_api), sleeps)
+
+    assert_failed(found, "github.com/acme", cause)
