@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from syncer.errors import PermanentError
@@ -44,13 +44,24 @@ class Answer(Protocol):
         """The HTTP status."""
         ...
 
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The answer's headers (case-insensitive in both libraries)."""
+        ...
+
     def json(self) -> object:
         """The decoded body; ValueError when it is not JSON."""
         ...
 
 
 def json_body(response: Answer, where: str) -> object:
-    """An answer's JSON; a body that is not JSON is a permanent failure, never an empty list."""
+    """An answer's JSON; a body that is not JSON (by its Content-Type or its text) is a permanent failure.
+
+    A proxy's or a login page's `[]` served as HTML is not the API's answer, however it parses.
+    """
+    kind = response.headers.get("content-type") or ""
+    if kind and "json" not in kind.lower():
+        raise PermanentError(f"{where} answered {response.status_code} with {kind.split(';')[0][:60]}, not JSON")
     try:
         body: object = response.json()
     except ValueError as exc:

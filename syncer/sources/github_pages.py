@@ -96,6 +96,9 @@ def parse_page(
     data: object, headers: Mapping[str, str], where: str, org: str | None = None, number: int | None = None
 ) -> Page:
     """Parse one page of repos; anything but a list of well-typed repo objects of `org` is a failure."""
+    kind = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    if kind and "json" not in kind.lower():  # a proxy's or a login page's `[]` is not GitHub's answer
+        raise PermanentError(f"{where}: the answer is {kind.split(';')[0][:60]!s}, not JSON")
     if type(data) is not list:
         raise PermanentError(f"{where}: expected a JSON list of repositories, got {_json_type(data)}")
     if len(data) > PER_PAGE:  # bounds what 1,000 pages can hold, whatever the server claims

@@ -61,6 +61,10 @@ CASES: list[Any] = [
                  id="jira-key-number"),
     pytest.param("jira", JIRA, {"status": 200, "body": {"values": [], "isLast": "true"}}, id="jira-islast-string"),
     pytest.param("jira", JIRA, "echo-400", id="jira-400-echoes-credentials"),
+    pytest.param("jira", JIRA, {"status": 200, "body": '{"values": [], "isLast": true}',
+                                "headers": {"content-type": "text/html"}}, id="jira-empty-page-served-as-html"),
+    pytest.param("github", GITHUB, {"status": 200, "body": "[]", "headers": {"content-type": "text/html"}},
+                 id="github-empty-list-served-as-html"),
     pytest.param("pagerduty", PD, {"status": 200, "body": {"users": [
         {"id": "P1", "html_url": "https://app.pagerduty.com/users/P1"}], "more": False}},
         id="pagerduty-app-host"),
@@ -70,6 +74,8 @@ CASES: list[Any] = [
     pytest.param("pagerduty", PD, {"status": 302, "body": {"users": []},
                                    "headers": {"location": "http://127.0.0.1:9/users"}}, id="pagerduty-302"),
     pytest.param("pagerduty", PD, "echo-403", id="pagerduty-403-echoes-credentials"),
+    pytest.param("pagerduty", PD, {"status": 200, "body": '{"users": []}', "headers": {"content-type": "text/html"}},
+                 id="pagerduty-served-as-html"),
 ]  # fmt: skip
 
 

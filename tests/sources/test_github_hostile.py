@@ -704,3 +704,15 @@ def test_a_listing_with_a_hole_fails_the_org(
     found = discover_within(token_source(github_api), sleeps)
 
     assert_failed(found, "github.com/acme", cause)
+
+
+@pytest.mark.parametrize("kind", ["text/html", "text/plain; charset=utf-8", "application/octet-stream"])
+def test_a_page_that_is_not_json_by_its_content_type_fails_the_org(
+    github_api: FakeGitHub, sleeps: Sleeps, kind: str
+) -> None:
+    """A `[]` served as HTML (a proxy, a login page) is not an empty org."""
+    github_api.faults.add(Fault(method="GET", path=REPOS, status=200, body="[]", headers={"content-type": kind}))
+
+    found = discover_within(token_source(github_api), sleeps)
+
+    assert_failed(found, "github.com/acme", "not JSON")
