@@ -147,13 +147,14 @@ def _reconcile(
             if fresh == current:
                 job.deadline.check("before the PUT")
                 body = document.render(current, changes.result, changes.origin)
-                stored = datadog.put_config(job.integration, body, job.deadline)
-                if stored is None:  # accepted, but the answer says nothing readable: look at what is stored now
-                    stored = datadog.get_config(job.integration, Deadline(VERIFY_SECONDS))
-                errors = [*failures, *_unconfirmed(changes, stored)]
-                if len(errors) > len(failures):
+                answer = datadog.put_config(job.integration, body, job.deadline)
+                # accepted, but an answer that says nothing readable: look at what is stored now
+                stored = answer if answer is not None else _read_back(job, datadog)
+                problems = _unconfirmed(changes, stored) if isinstance(stored, Current) else [stored]
+                if problems:
                     result = Result.FAILURE
-                final = len(stored.entries)
+                final = len(stored.entries) if isinstance(stored, Current) else len(changes.result)
+                errors = [*failures, *problems]
                 return _report(job, result, started, clock, discoveries, errors, changes, held, final, True)
         log.warning(
             "%s: the list in Datadog changed since it was read; planning again on the new list",
@@ -221,6 +222,14 @@ def _confirm_with(source: Source, entries: Sequence[Entry]) -> tuple[Entry, ...]
     except Exception as exc:
         log.warning("%s: looking up removals failed (%s); keeping them", source.scope.label, exc)
         return tuple(entries)
+
+
+def _read_back(job: Job, datadog: DatadogClient) -> Current | str:
+    """The list after a PUT whose answer was unreadable, or why it could not be read (the PUT was accepted)."""
+    try:
+        return datadog.get_config(job.integration, Deadline(VERIFY_SECONDS))
+    except SyncerError as exc:
+        return f"Datadog accepted the PUT, but the list could not be read back to confirm it: {exc}"
 
 
 def _unconfirmed(changes: Plan, stored: Current) -> list[str]:

@@ -461,3 +461,15 @@ def test_a_put_with_an_unreadable_answer_is_confirmed_by_reading_the_list(
     assert report.applied and report.final_count == 2
     assert names(fake) == ["a", "b"]
     assert fake.count("GET") == 3  # the read, the re-read before the PUT, and the read-back of an unreadable answer
+
+
+def test_a_put_whose_answer_and_read_back_both_fail_is_a_failure_that_says_it_was_written(
+    fake: FakeDatadog, datadog: DatadogClient
+) -> None:
+    fake.faults.add(Fault(method="PUT", path="entity_integrations", malformed=True))  # stored, answer cut in half
+    fake.faults.add(Fault(method="GET", path="entity_integrations", times=2))  # the read and the re-read go through
+    fake.faults.add(Fault(method="GET", path="entity_integrations", status=500, times=None))  # the read-back fails
+    report = run_once(job(MemorySource([repo("a")])), datadog)
+    assert report.result is Result.FAILURE and report.applied
+    assert any("could not be read back" in e for e in report.errors), report.errors
+    assert names(fake) == ["a"]
