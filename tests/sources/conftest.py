@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 
@@ -14,6 +16,27 @@ from syncer.simulator.pagerduty import FakePagerDuty
 from syncer.simulator.server import FakeServer
 
 FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05, max_wait=0.5)
+T = TypeVar("T")
+
+
+def returns_within(call: Callable[[], T], bound: float, what: str = "discover()") -> T:
+    """`call()` in a thread that must end within `bound` seconds; its result, or its exception raised here."""
+    box: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(call())
+        except BaseException as exc:  # handed to the test thread
+            box.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(bound)
+    assert not thread.is_alive(), f"{what} did not return within {bound} s"
+    [result] = box
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 class Sleeps(list[float]):

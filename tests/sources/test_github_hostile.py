@@ -25,7 +25,7 @@ from syncer.simulator.github import FakeGitHub
 from syncer.sources import github_transport
 from syncer.sources.github import GithubRepos
 
-from .conftest import FAST, Sleeps
+from .conftest import FAST, Sleeps, returns_within
 from .test_github_app import TOKENS, app_source
 
 pytestmark = pytest.mark.reliability(system="GitHub")
@@ -98,21 +98,9 @@ def discover_within(
     concurrency: int = 4,
 ) -> list[Discovery]:
     """discover() in a thread that must end within `bound` seconds."""
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(GithubRepos(source, concurrency, policy, sleeps, deadline=deadline).discover())
-        except BaseException as exc:  # handed to the test thread
-            box.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(bound)
-    assert not thread.is_alive(), f"discover() did not return within {bound} s"
-    [result] = box
-    if isinstance(result, BaseException):
-        raise result
+    result = returns_within(
+        lambda: GithubRepos(source, concurrency, policy, sleeps, deadline=deadline).discover(), bound, "discover()"
+    )
     found: list[Discovery] = result
     return found
 

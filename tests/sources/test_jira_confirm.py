@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -15,7 +14,7 @@ from syncer.simulator.faults import Fault
 from syncer.simulator.jira import FakeJira
 from syncer.sources.jira import JiraProjects
 
-from .conftest import FAST, Sleeps
+from .conftest import FAST, Sleeps, returns_within
 from .test_jira import cloud, data_center
 
 pytestmark = pytest.mark.reliability(system="Jira confirm_removals")
@@ -39,21 +38,7 @@ def listed(source: JiraSource, sleeps: Sleeps, deadline: Deadline | None = None)
 
 def confirm_within(projects: JiraProjects, entries: list[Entry], bound: float = 30.0) -> tuple[Entry, ...]:
     """confirm() in a thread that must end within `bound` seconds."""
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(projects.confirm(entries))
-        except BaseException as exc:  # handed to the test thread
-            box.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(bound)
-    assert not thread.is_alive(), f"confirm() did not return within {bound} s"
-    [result] = box
-    if isinstance(result, BaseException):
-        raise result
+    result = returns_within(lambda: projects.confirm(entries), bound, "confirm()")
     kept: tuple[Entry, ...] = result
     return kept
 

@@ -24,7 +24,7 @@ from syncer.simulator.jira import FakeJira
 from syncer.sources import factory, jira, jira_client
 from syncer.sources.jira import JiraProjects
 
-from .conftest import FAST, Sleeps
+from .conftest import FAST, Sleeps, returns_within
 from .test_jira import LIST, SEARCH, cloud, data_center, keys
 
 pytestmark = pytest.mark.reliability(system="Jira")
@@ -54,21 +54,7 @@ def discover_within(
     source: JiraSource, sleeps: Sleeps, deadline: Deadline | None = None, bound: float = 30.0
 ) -> Discovery:
     """discover() in a thread that must end within `bound` seconds; its single Discovery."""
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(JiraProjects(source, FAST, sleeps, deadline).discover())
-        except BaseException as exc:  # handed to the test thread
-            box.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(bound)
-    assert not thread.is_alive(), f"discover() did not return within {bound} s"
-    [result] = box
-    if isinstance(result, BaseException):
-        raise result
+    result = returns_within(lambda: JiraProjects(source, FAST, sleeps, deadline).discover(), bound, "discover()")
     found: list[Discovery] = result
     [discovery] = found
     return discovery

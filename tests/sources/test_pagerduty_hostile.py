@@ -25,7 +25,7 @@ from syncer.sources import factory, pagerduty_client
 from syncer.sources.pagerduty import PagerDutyAccounts
 from syncer.sources.pagerduty_client import PagerDutyClient
 
-from .conftest import FAST, Sleeps
+from .conftest import FAST, Sleeps, returns_within
 from .test_pagerduty import USERS, source
 
 pytestmark = pytest.mark.reliability(system="PagerDuty")
@@ -54,21 +54,9 @@ def discover_within(
     src: PagerDutySource, sleeps: Sleeps, deadline: Deadline | None = None, bound: float = 30.0
 ) -> Discovery:
     """discover() in a thread that must end within `bound` seconds; its single Discovery."""
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(PagerDutyAccounts(src, 0, None, FAST, sleeps, deadline).discover())
-        except BaseException as exc:  # handed to the test thread
-            box.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(bound)
-    assert not thread.is_alive(), f"discover() did not return within {bound} s"
-    [result] = box
-    if isinstance(result, BaseException):
-        raise result
+    result = returns_within(
+        lambda: PagerDutyAccounts(src, 0, None, FAST, sleeps, deadline).discover(), bound, "discover()"
+    )
     found: list[Discovery] = result
     [discovery] = found
     return discovery
