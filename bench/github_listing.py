@@ -97,7 +97,7 @@ def memory_child(config_path: str, env_json: str) -> None:
     """In a fresh process: a dry-run sync of github and print the peak RSS in MB."""
     config = configfile.load(config_path, json.loads(env_json))
     report = runner.run(config, dry_run=True)
-    entries = sum(len(r.plan.result) for r in report.integrations if r.plan)
+    entries = sum(len(r.plan.to_write) for r in report.integrations if r.plan)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"peak_rss_mb": peak_mb, "entries": entries, "exit_code": report.exit_code}))
 

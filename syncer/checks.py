@@ -12,7 +12,7 @@ from collections.abc import Callable
 from syncer.config import Config
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline
-from syncer.errors import DatadogError, SyncerError
+from syncer.errors import SyncerError, UpstreamError
 from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy
 from syncer.sources import factory
@@ -53,7 +53,7 @@ def online(config: Config) -> list[str]:
         except Exception as exc:  # an answer nobody planned for is a failed check, not a traceback
             problems.append(redact(f"datadog: {type(exc).__name__}: {exc}"))
     for integration in config.integrations():
-        deadline = Deadline(config.effective(integration).run_timeout)
+        deadline = Deadline(config.effective(integration).run_timeout_seconds)
         for source in factory.sources(integration, config, policy, deadline.sleep, deadline=deadline):
             try:
                 source.check()
@@ -92,7 +92,7 @@ class KeyCheck:
         while not self._stopping.is_set() and generation == self._generation:
             try:
                 client().validate_keys()
-            except DatadogError as exc:
+            except UpstreamError as exc:
                 rejected = exc.status in (401, 403)
                 state = redact(f"{'rejected' if rejected else 'unchecked'}: {exc}")
                 level, shown = (logging.ERROR if rejected else logging.WARNING), f"Datadog key check: {exc}"

@@ -14,18 +14,19 @@ from syncer import __version__, configfile, interruption, logsetup, report, runn
 from syncer.config import Config
 from syncer.deadline import Stop
 from syncer.errors import ConfigError, SyncerError
-from syncer.model import Integration
+from syncer.model import ExitCode, Integration
 from syncer.redact import redact
+from syncer.retry import RetryPolicy
 
 log = logging.getLogger("syncer")
 DEFAULT_CONFIG = "config/syncer.yaml"
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `syncer` console script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, retry: RetryPolicy | None = None) -> int:
+    """Entry point of the `syncer` console script; returns the exit code. `retry` replaces the default policy."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.retry = retry or RetryPolicy()
     quiet = args.command in ("demo", "simulate")
     logsetup.setup(args.log_format, args.log_level or ("WARNING" if quiet else "INFO"))
     try:
@@ -33,9 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         log.error("configuration error: %s", exc, extra={"event": "config_error"})
         print(f"syncer: configuration error: {redact(str(exc))}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.SIGINT
     return code
 
 
@@ -155,7 +156,9 @@ def _sync(args: argparse.Namespace) -> int:
     only = _only(args.only, config)
     stop = Stop()
     with interruption.handled(stop):
-        result = runner.run(config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions, stop=stop)
+        result = runner.run(
+            config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions, policy=args.retry, stop=stop
+        )
     if args.output == "json":
         _emit(json.dumps(report.as_json(result), indent=2))
     else:
@@ -184,12 +187,12 @@ def _validate(args: argparse.Namespace) -> int:
     config = _load(args)
     print(checks.describe(config))
     if not args.online:
-        return EXIT_OK
+        return ExitCode.OK
     problems = checks.online(config)
     for line in problems:
         print(f"FAILED {line}")
     print("every credential works" if not problems else f"{len(problems)} check(s) failed")
-    return EXIT_FAILURE if problems else EXIT_OK
+    return ExitCode.FAILURE if problems else ExitCode.OK
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -205,4 +208,4 @@ def _demo(args: argparse.Namespace) -> int:
         return demo.demo()
     except SyncerError as exc:
         print(f"syncer demo: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return ExitCode.FAILURE

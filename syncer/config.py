@@ -11,7 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from syncer import filters
 from syncer.config_values import Flag, Int, PrivateKey, Secret, check_hostname, check_url
 from syncer.model import GithubRepo, Integration, JiraProject, PagerDutyAccount
-from syncer.settings import Defaults, Effective, Settings, Strict
+from syncer.settings import RunSettings, Strict
 
 DATADOG_SITES = (
     "datadoghq.com",
@@ -215,7 +215,7 @@ class PagerDutyExtra(Strict):
         return PagerDutyAccount(self.enabled, self.subdomain)
 
 
-class GithubSection(Settings):
+class GithubSection(RunSettings):
     """The `github` section."""
 
     sources: list[GithubSource] = Field(default_factory=list)
@@ -227,7 +227,7 @@ class GithubSection(Settings):
         return self
 
 
-class JiraSection(Settings):
+class JiraSection(RunSettings):
     """The `jira` section."""
 
     sources: list[JiraSource] = Field(default_factory=list)
@@ -239,7 +239,7 @@ class JiraSection(Settings):
         return self
 
 
-class PagerDutySection(Settings):
+class PagerDutySection(RunSettings):
     """The `pagerduty` section; include/exclude apply to the subdomain."""
 
     sources: list[PagerDutySource] = Field(default_factory=list)
@@ -262,7 +262,7 @@ class Config(Strict):
     """The whole configuration file."""
 
     datadog: DatadogConfig
-    defaults: Defaults = Field(default_factory=Defaults)
+    defaults: RunSettings = Field(default_factory=RunSettings)
     github: GithubSection | None = None
     jira: JiraSection | None = None
     pagerduty: PagerDutySection | None = None
@@ -286,6 +286,6 @@ class Config(Strict):
         """The managed integrations, in a fixed order."""
         return [i for i in Integration if self.section(i) is not None]
 
-    def effective(self, integration: Integration) -> Effective:
-        """Defaults merged with the integration's own overrides."""
-        return Effective.merge(self.defaults, self.section(integration))
+    def effective(self, integration: Integration) -> RunSettings:
+        """The settings in force for one integration: `defaults` with the keys its section sets put over them."""
+        return self.defaults.merged(self.section(integration))

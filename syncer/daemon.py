@@ -8,13 +8,12 @@ Registry (it writes nothing from then on). SIGHUP reloads the configuration file
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,18 +24,18 @@ from apscheduler.schedulers.base import STATE_STOPPED
 
 from syncer import metrics, runner, web
 from syncer.checks import KeyCheck
-from syncer.config import Config, DatadogConfig
+from syncer.config import Config
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, SyncerError
-from syncer.model import JSON, Current, Integration, IntegrationReport, Result
+from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import run_once
-from syncer.redact import REDACTOR, display_url
+from syncer.redact import REDACTOR
 from syncer.reload import History, Loaded, Schedules, load, prepare
 from syncer.retry import RetryPolicy
 from syncer.signals import Signals, flush
-from syncer.status import GRACE_SECONDS, Busy, Closed, Registry, current, failed
-from syncer.writegate import PutGate, RunGuard
+from syncer.status import GRACE_SECONDS, Busy, Closed, Registry, current
+from syncer.writegate import GatedTarget, PutGate, RunGuard
 
 log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -104,32 +103,6 @@ def shutdown_timeout(env: Mapping[str, str]) -> float:
     return value
 
 
-class _DaemonDatadog(DatadogClient):
-    """The daemon's shared Datadog client: no PUT starts once shutdown began, nor for a run that may not write."""
-
-    def __init__(
-        self, config: DatadogConfig, *, retry: RetryPolicy, sleep: Callable[[float], None], gate: PutGate
-    ) -> None:
-        super().__init__(config, retry=retry, sleep=sleep)
-        self.gate = gate
-        self.guard: RunGuard | None = None
-
-    def __repr__(self) -> str:
-        return f"_DaemonDatadog(base_url={display_url(self.base_url)!r})"
-
-    def for_run(self, guard: RunGuard) -> _DaemonDatadog:
-        """The same client (one connection pool) whose PUTs are refused once `guard` says the run may not write."""
-        bound = copy.copy(self)
-        bound.guard = guard
-        return bound
-
-    def put_config(
-        self, integration: Integration, config: Mapping[str, JSON], deadline: Deadline | None = None
-    ) -> Current | None:
-        with self.gate.put(self.guard):
-            return super().put_config(integration, config, deadline)
-
-
 class _Server(uvicorn.Server):
     """uvicorn in a thread; signals stay with the daemon."""
 
@@ -154,8 +127,9 @@ class Daemon:
         self.config = config
         self.policy = policy or RetryPolicy()
         self._stopping = threading.Event()
-        self.datadog = _DaemonDatadog(config.datadog, retry=self.policy, sleep=self._sleep, gate=PutGate())
-        self._retired: list[_DaemonDatadog] = []
+        self.gate = PutGate()  # every PUT of every run, across reloads: shutdown closes it
+        self.datadog = DatadogClient(config.datadog, retry=self.policy, sleep=self._sleep)
+        self._retired: list[DatadogClient] = []
         self.registry = Registry(
             config.integrations(), self._execute, timeout=self.run_timeout, grace=grace, record=runner.record
         )
@@ -180,7 +154,7 @@ class Daemon:
 
     def run_timeout(self, integration: Integration) -> float | None:
         """Seconds one run of `integration` may take (its `run_timeout`; None: no limit)."""
-        return self.config.effective(integration).run_timeout
+        return self.config.effective(integration).run_timeout_seconds
 
     def start(self, sock: socket.socket) -> None:
         """Serve HTTP on `sock`, schedule every integration (first run now), check the Datadog keys."""
@@ -276,7 +250,7 @@ class Daemon:
             f"; in progress: {', '.join(running)} (a PUT under way gets up to {timeout:g}s)" if running else "",
             extra={"event": "shutdown_started", "running": running},
         )
-        if not self.datadog.gate.close(timeout):
+        if not self.gate.close(timeout):
             log.error("a PUT to Datadog did not finish within %gs", timeout, extra={"event": "shutdown_timeout"})
         self.registry.wait_idle(SETTLE_SECONDS)
         if self._server is not None and self._thread is not None:
@@ -339,7 +313,7 @@ class Daemon:
         keys_changed = new.datadog != old.datadog
         if keys_changed:
             self._retired.append(self.datadog)
-            self.datadog = _DaemonDatadog(new.datadog, retry=self.policy, sleep=self._sleep, gate=self.datadog.gate)
+            self.datadog = DatadogClient(new.datadog, retry=self.policy, sleep=self._sleep)
         self.config = new
         self.registry.configure(new.integrations())
         self.jobs.apply(loaded)
@@ -352,18 +326,21 @@ class Daemon:
         self._stopping.wait(seconds)
 
     def _execute(self, integration: Integration) -> IntegrationReport:
-        started = datetime.now(UTC)
         run = current()
         guard = run.guard if run is not None else RunGuard()
         seconds = run.run_timeout if run is not None else self.run_timeout(integration)
         deadline = Deadline(seconds, stop=self._stopping)
         guard.deadline = deadline
-        try:
-            job = runner.job(self.config, integration, policy=self.policy, sleep=self._sleep, deadline=deadline)
-            return run_once(job, self.datadog.for_run(guard))
-        except Exception as exc:
-            log.exception("%s: run failed unexpectedly", integration, extra={"integration": str(integration)})
-            return failed(integration, started, f"unexpected error: {type(exc).__name__}: {exc}")
+        job = runner.job(
+            self.config,
+            integration,
+            policy=self.policy,
+            sleep=self._sleep,
+            deadline=deadline,
+            run_id="" if run is None else run.run_id,
+            trigger="schedule" if run is None else run.trigger,
+        )
+        return run_once(job, GatedTarget(self.datadog, self.gate, guard))
 
 
 def _label_metrics(integrations: tuple[Integration, ...]) -> None:

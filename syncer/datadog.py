@@ -18,12 +18,13 @@ import httpx
 from syncer import document, metrics, retry
 from syncer.config import DatadogConfig
 from syncer.deadline import Deadline
-from syncer.errors import DatadogError, TransientError
+from syncer.errors import PermanentError, TransientError
 from syncer.model import JSON, Current, Integration
 from syncer.redact import REDACTOR, display_url, redact
 from syncer.retry import RETRY_STATUSES, RetryPolicy, Sleep, parse_seconds
 
 log = logging.getLogger(__name__)
+SYSTEM = "datadog"
 PATH = "/api/v2/idp/entity_integrations/{}"
 USER_AGENT = "syncer (+https://github.com/syncer)"
 MAX_BYTES = 64 * 1024 * 1024  # Datadog's documents are far smaller; a larger answer is not Datadog's
@@ -42,14 +43,6 @@ class Answer:
     def json(self) -> object:
         """The decoded body; ValueError when it is not JSON."""
         return json.loads(self.body.decode("utf-8"))
-
-
-class _Retry(TransientError):
-    """An answer worth retrying (429, 5xx, no answer); becomes a DatadogError once retries are spent."""
-
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
-        super().__init__(message, retry_after)
-        self.status = status
 
 
 class DatadogClient:
@@ -79,7 +72,7 @@ class DatadogClient:
                 "User-Agent": USER_AGENT,
             },
             timeout=self._timeout,
-            transport=transport or httpx.HTTPTransport(retries=2),
+            transport=transport or httpx.HTTPTransport(),  # no transport retries: retry.call is the one loop
             follow_redirects=False,
         )
 
@@ -102,10 +95,11 @@ class DatadogClient:
         answer = self._send("GET", path, ok=(200, 404), deadline=deadline)
         if answer.status == 404:
             if not _is_errors_document(answer):
-                raise DatadogError(
+                raise PermanentError(
                     f"Datadog GET {path} answered 404 with a body that is not Datadog's errors document "
                     "(a proxy or a wrong api_url?); not taking it for an empty list",
-                    404,
+                    system=SYSTEM,
+                    status=404,
                 )
             return Current(integration=integration)
         return document.parse_response(integration, _json(answer, integration))
@@ -122,7 +116,7 @@ class DatadogClient:
         answer = self._send("PUT", PATH.format(integration), ok=(200, 201, 204), body=body, deadline=deadline)
         try:
             return document.parse_response(integration, _json(answer, integration))
-        except DatadogError as exc:
+        except PermanentError as exc:
             log.warning("Datadog accepted the %s list but its answer is not readable: %s", integration, exc)
             return None
 
@@ -133,12 +127,9 @@ class DatadogClient:
     def _send(
         self, method: str, path: str, ok: tuple[int, ...], body: JSON = None, deadline: Deadline | None = None
     ) -> Answer:
-        """Send with retries on 429, 5xx and transport errors, bounded by `deadline`; DatadogError otherwise."""
+        """Send with retries on 429, 5xx and transport errors, bounded by `deadline`; PermanentError otherwise."""
         bound = deadline or Deadline.unbounded()
-        try:
-            return retry.call(lambda: self._once(method, path, ok, body, bound), self._retry, self._sleep, bound)
-        except _Retry as exc:
-            raise DatadogError(str(exc), exc.status) from None
+        return retry.call(lambda: self._once(method, path, ok, body, bound), self._retry, self._sleep, bound)
 
     def _once(self, method: str, path: str, ok: tuple[int, ...], body: JSON, deadline: Deadline) -> Answer:
         # a PUT under way is awaited to its answer even after a stop: its own bound, not the run's
@@ -151,7 +142,7 @@ class DatadogClient:
                 answer = Answer(response.status_code, response.headers, _read(response, reading, method, path))
         except httpx.TransportError as exc:
             metrics.count_http("datadog", "error")
-            raise _Retry(f"Datadog {method} {path}: no answer ({type(exc).__name__})") from exc
+            raise TransientError(f"Datadog {method} {path}: no answer ({type(exc).__name__})", system=SYSTEM) from exc
         metrics.count_http("datadog", answer.status)
         if answer.status in ok:
             return answer
@@ -160,7 +151,7 @@ class DatadogClient:
             if asked is None:
                 asked = parse_seconds(answer.headers.get("Retry-After"))
             log.warning("datadog answered %s, retrying", answer.status, extra={"method": method, "path": path})
-            raise _Retry(_error_text(method, path, answer), retry_after=asked, status=answer.status)
+            raise TransientError(_error_text(method, path, answer), asked, system=SYSTEM, status=answer.status)
         raise _error(method, path, answer)
 
 
@@ -171,7 +162,9 @@ def _read(response: httpx.Response, deadline: Deadline, method: str, path: str) 
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > MAX_BYTES:
-            raise DatadogError(f"Datadog {method} {path}: the answer is larger than {MAX_BYTES // 2**20} MB")
+            raise PermanentError(
+                f"Datadog {method} {path}: the answer is larger than {MAX_BYTES // 2**20} MB", system=SYSTEM
+            )
         if deadline.expired:
             raise httpx.ReadTimeout(f"answer still arriving at the deadline ({size} bytes)")
         chunks.append(chunk)
@@ -191,7 +184,9 @@ def _json(answer: Answer, integration: Integration) -> JSON:
     try:
         parsed: JSON = json.loads(answer.body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DatadogError(f"Datadog {integration}: answer {answer.status} is not valid JSON", answer.status) from exc
+        raise PermanentError(
+            f"Datadog {integration}: answer {answer.status} is not valid JSON", system=SYSTEM, status=answer.status
+        ) from exc
     return parsed
 
 
@@ -199,15 +194,15 @@ def _error_text(method: str, path: str, answer: Answer) -> str:
     return f"Datadog {method} {path} answered {answer.status}: {describe_errors(answer)}"
 
 
-def _error(method: str, path: str, answer: Answer) -> DatadogError:
-    """A DatadogError carrying Datadog's own error text."""
+def _error(method: str, path: str, answer: Answer) -> PermanentError:
+    """A PermanentError carrying Datadog's own error text."""
     hint = ""
     if answer.status in (401, 403):
         hint = " (check DD_API_KEY / DD_APP_KEY, the site, and the app key's permissions)"
     elif 300 <= answer.status < 400:
         location = display_url(answer.headers.get("location", ""))
         hint = f" (a redirect{f' to {location}' if location else ''}; not followed: check datadog.site / api_url)"
-    return DatadogError(redact(f"{_error_text(method, path, answer)}{hint}"), answer.status)
+    return PermanentError(redact(f"{_error_text(method, path, answer)}{hint}"), system=SYSTEM, status=answer.status)
 
 
 def describe_errors(answer: Answer) -> str:

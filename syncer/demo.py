@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from syncer import configfile, report, runner
+from syncer.model import ExitCode
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
 
@@ -30,7 +31,7 @@ def demo() -> int:
         print(report.as_text(second, limit=5))
         in_step = more == 0 and all(r.plan and not r.plan.has_changes for r in second.integrations)
         print("\nsecond run changed nothing: every list is in step" if in_step else "\nsecond run was not a no-op")
-        return max(first.exit_code, second.exit_code, 0 if in_step else 1)
+        return max(first.exit_code, second.exit_code, ExitCode.OK if in_step else ExitCode.FAILURE)
 
 
 def simulate(port_base: int | None, scale: str, write_config: str | None, latency: float = 0.0) -> int:
@@ -48,4 +49,4 @@ def simulate(port_base: int | None, scale: str, write_config: str | None, latenc
                 print(f"  export {name}={value}", flush=True)
         print("simulator running; Ctrl-C to stop", file=sys.stderr, flush=True)
         stop.wait()
-    return 0
+    return ExitCode.OK

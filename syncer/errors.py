@@ -1,16 +1,17 @@
 """One exception tree for syncer; control flow is driven by these types.
 
+Whether a failure is retried depends only on its type, never on which system failed:
+
 SyncerError
 ├── ConfigError          bad configuration or usage; raised before any network call (exit 2)
-├── SourceError          a source system failed after retries (names system, scope and cause)
-│   ├── TransientError   worth retrying (5xx, 429, connection reset, timeout)
-│   ├── PermanentError   not worth retrying (401, 403, 404, malformed answer)
-│   └── Stopped          the run may not go on: never retried
-│       ├── DeadlineExceeded   past `run_timeout`
-│       └── Interrupted        a signal or the daemon's shutdown
-├── DatadogError         Datadog answered an error after retries, or something not understood
-│   └── ShapeError       the stored config has a shape syncer does not understand
-└── GuardRefused         a safety guard refused the plan (exit 3)
+├── GuardRefused         a safety guard refused the plan (exit 3)
+├── Stopped              the run may not go on: never retried
+│   ├── DeadlineExceeded     past `run_timeout` (or the run was abandoned)
+│   └── Interrupted          a signal or the daemon's shutdown
+└── UpstreamError        an API (GitHub, Jira, PagerDuty, Datadog) failed: `system` names it, `status` its answer
+    ├── TransientError   worth retrying (5xx, 429, a rate limit, no answer); `retry_after` is the wait asked for
+    └── PermanentError   not worth retrying (401, 403, 404, an answer not understood, a redirect)
+        └── ShapeError       the config Datadog holds has a shape syncer does not understand
 """
 
 from __future__ import annotations
@@ -24,23 +25,11 @@ class ConfigError(SyncerError):
     """The configuration or the command line is wrong; nothing was contacted."""
 
 
-class SourceError(SyncerError):
-    """A source system (GitHub, Jira, PagerDuty) failed."""
+class GuardRefused(SyncerError):
+    """A guard refused to write the plan."""
 
 
-class TransientError(SourceError):
-    """A failure that may go away when retried; `retry_after` is the wait the server asked for, if any."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class PermanentError(SourceError):
-    """A failure that retrying will not fix."""
-
-
-class Stopped(SourceError):
+class Stopped(SyncerError):
     """The run may not go on (its deadline passed, or it was interrupted); never retried."""
 
 
@@ -52,17 +41,31 @@ class Interrupted(Stopped):
     """The run was interrupted (SIGINT, SIGTERM, the daemon's shutdown)."""
 
 
-class DatadogError(SyncerError):
-    """Datadog refused a request or answered something unexpected."""
+class UpstreamError(SyncerError):
+    """An API failed or answered something syncer does not take for an answer."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, *, system: str | None = None, status: int | None = None) -> None:
         super().__init__(message)
+        self.system = system
         self.status = status
 
 
-class ShapeError(DatadogError):
+class TransientError(UpstreamError):
+    """A failure that may go away when retried; `retry_after` is the wait the server asked for, if any."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, system: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, system=system, status=status)
+        self.retry_after = retry_after
+
+
+class PermanentError(UpstreamError):
+    """A failure that retrying will not fix."""
+
+
+class ShapeError(PermanentError):
     """The configuration Datadog holds has a shape syncer does not understand."""
 
-
-class GuardRefused(SyncerError):
-    """A guard refused to write the plan."""
+    def __init__(self, message: str) -> None:
+        super().__init__(message, system="datadog")

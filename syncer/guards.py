@@ -1,12 +1,64 @@
-"""Guards: keep the entries of failed sources, upsert-only, deletion limit, empty-list refusal — pure."""
+"""Every safety rule of a run, in one place — pure, on plain values.
+
+rule                  | what it decides
+----------------------|-------------------------------------------------------------------------------
+on_source_error abort | a failed source stops its integration before anything is read or written
+keep (failed source)  | the current entries a failed scope answers for are written back as they are
+upsert-only           | every current entry is written back; nothing is ever removed
+confirmed             | an entry a direct look-up found still there is kept (confirm_removals)
+empty list            | a plan that empties a non-empty list is refused, unless --allow-deletions covers it
+max_deletions         | a plan removing more than the limit (+ --allow-deletions) is refused
+which result wins     | failure (a source or Datadog failed) > refused (a guard) > success
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from syncer.errors import GuardRefused
-from syncer.model import Discovery, Entry, EntryKey, Plan
-from syncer.settings import DeletionLimit
+from syncer.model import Discovery, Entry, EntryKey, Plan, Result
+
+
+@dataclass(frozen=True)
+class DeletionLimit:
+    """max_deletions: a number of entries, or a percentage of the current list."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    def allowed(self, current_size: int) -> int:
+        """How many removals the guard lets through for a list of this size."""
+        if self.count is not None:
+            return self.count
+        return int((self.percent or 0.0) * current_size // 100)
+
+    def __str__(self) -> str:
+        return f"{self.count}" if self.count is not None else f"{self.percent:g}%"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The safety settings in force for one run of one integration."""
+
+    max_deletions: DeletionLimit
+    allow_deletions: int = 0  # --allow-deletions: this run may remove this many more
+    upsert_only: bool = False
+    abort_on_source_error: bool = False
+
+
+def result(failed: bool, refused: bool = False) -> Result:
+    """Which result wins when several apply: a failure beats a refusal, a refusal beats success."""
+    if failed:
+        return Result.FAILURE
+    return Result.REFUSED if refused else Result.SUCCESS
+
+
+def abort(rules: Rules, failures: Sequence[str], integration: str) -> str | None:
+    """Why the integration may not go on after discovery (on_source_error: abort and a source failed), or None."""
+    if failures and rules.abort_on_source_error:
+        return f"on_source_error is abort: {integration} was not written"
+    return None
 
 
 def keeper(
@@ -51,22 +103,24 @@ def protect(
     return tuple(wanted.values())
 
 
-def check(plan: Plan, current_size: int, limit: DeletionLimit, allow_deletions: int = 0) -> None:
+def check(plan: Plan, current_size: int, rules: Rules) -> None:
     """Refuse a plan that removes too much; the message names what would have been removed."""
     removals = len(plan.removed)
     if not removals:
         return
-    if not plan.result and current_size and removals > allow_deletions:
+    extra = rules.allow_deletions
+    if not plan.to_write and current_size and removals > extra:
         raise GuardRefused(
             f"refusing to empty the {plan.integration} list ({current_size} entries); "
             f"run with --allow-deletions {removals} if this is intended. Would remove: {_names(plan.removed)}"
         )
-    allowed = limit.allowed(current_size) + allow_deletions
+    limit = rules.max_deletions
+    allowed = limit.allowed(current_size) + extra
     if removals > allowed:
         raise GuardRefused(
             f"refusing to remove {removals} of {current_size} {plan.integration} entries "
             f"(max_deletions {limit} allows {limit.allowed(current_size)}"
-            f"{f', --allow-deletions adds {allow_deletions}' if allow_deletions else ''}). "
+            f"{f', --allow-deletions adds {extra}' if extra else ''}). "
             f"Would remove: {_names(plan.removed)}"
         )
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 
 from syncer.deadline import Stop
-from syncer.model import RunReport
+from syncer.model import ExitCode, RunReport
 
 log = logging.getLogger("syncer")
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_CODES = {signal.SIGINT: ExitCode.SIGINT, signal.SIGTERM: ExitCode.SIGTERM}
 SHUTDOWN_TIMEOUT = 20.0
 _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
@@ -35,7 +35,7 @@ def handled(stop: Stop, shutdown_timeout: float | None = None) -> Iterator[None]
 
     def handle(signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        code = EXIT_CODES.get(signal.Signals(signum), 130)
+        code = EXIT_CODES.get(signal.Signals(signum), ExitCode.SIGINT)
         if stop.is_set():
             _exit_now(code, f"second {name}: exiting at once")
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Union
 
 JSONScalar = Union[str, int, float, bool, None]  # noqa: UP007 - a recursive alias needs Union
@@ -178,8 +178,8 @@ class Plan:
     removed: tuple[Entry, ...]
     changed: tuple[Change, ...]
     unchanged: tuple[Entry, ...]
-    result: tuple[Entry, ...]
-    origin: tuple[int | None, ...] = ()  # per `result` entry: the index of the stored item it rewrites, or None
+    to_write: tuple[Entry, ...]  # the whole list a PUT writes (sorted)
+    origin: tuple[int | None, ...] = ()  # per `to_write` entry: the index of the stored item it rewrites, or None
 
     @property
     def has_changes(self) -> bool:
@@ -211,6 +211,9 @@ class IntegrationReport:
     sources: tuple[Discovery, ...] = ()
     errors: tuple[str, ...] = ()
     interrupted: bool = False  # stopped by a signal or the daemon's shutdown before it could finish
+    run_id: str = ""  # the pass (CLI) or the daemon's run this report belongs to
+    trigger: str = "cli"  # what started it: cli, schedule, http, webhook
+    abandoned: bool = False  # the daemon gave up on the run (past run_timeout plus a grace)
 
     @property
     def duration_seconds(self) -> float:
@@ -218,7 +221,15 @@ class IntegrationReport:
         return (self.finished_at - self.started_at).total_seconds()
 
 
-_SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+class ExitCode(IntEnum):
+    """The exit codes of `sync`, `plan`, `validate` and `explain` (SPEC §3)."""
+
+    OK = 0  # every selected integration is in step
+    FAILURE = 1  # at least one integration failed
+    USAGE = 2  # configuration or usage error; nothing was contacted
+    REFUSED = 3  # a guard refused a write
+    SIGINT = 130
+    SIGTERM = 143
 
 
 @dataclass(frozen=True)
@@ -227,15 +238,16 @@ class RunReport:
 
     integrations: tuple[IntegrationReport, ...]
     interrupted_by: str | None = None  # "SIGINT" or "SIGTERM" when a signal stopped the pass
+    run_id: str = ""
 
     @property
-    def exit_code(self) -> int:
-        """0 all in step, 1 a failure, 3 a guard refused (failure wins over refusal); 130/143 after a signal."""
+    def exit_code(self) -> ExitCode:
+        """OK all in step, FAILURE a failure, REFUSED a guard refused (failure wins); 130/143 after a signal."""
         if self.interrupted_by is not None:
-            return _SIGNAL_EXIT.get(self.interrupted_by, 130)
+            return ExitCode.SIGTERM if self.interrupted_by == "SIGTERM" else ExitCode.SIGINT
         results = {r.result for r in self.integrations}
         if Result.FAILURE in results:
-            return 1
+            return ExitCode.FAILURE
         if Result.REFUSED in results:
-            return 3
-        return 0
+            return ExitCode.REFUSED
+        return ExitCode.OK

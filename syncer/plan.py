@@ -2,7 +2,7 @@
 
 Entries are matched by key (case-insensitive); the desired spelling and values win:
 
-    current        | desired        | result
+    current        | desired        | to_write (the list a PUT writes)
     ---------------|----------------|----------------------------------------------
     a              | a              | unchanged (kept as is)
     —              | b              | added
@@ -64,7 +64,7 @@ def compute(
         removed=tuple(sorted(removed, key=sort_key)),
         changed=tuple(sorted(changed, key=lambda c: sort_key(c.after))),
         unchanged=tuple(sorted(unchanged, key=sort_key)),
-        result=tuple(entry for entry, _ in written),
+        to_write=tuple(entry for entry, _ in written),
         origin=tuple(index for _, index in written),
     )
 

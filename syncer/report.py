@@ -1,4 +1,4 @@
-"""Rendering a RunReport for people (the plan, as text) and for machines (--output json)."""
+"""The one renderer of runs: text for people, JSON (`--output json`, `/status`, `POST /sync`), the log event."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from syncer.model import JSON, Change, Entry, IntegrationReport, RunReport
 
 
 def as_json(report: RunReport) -> dict[str, JSON]:
-    """The machine-readable report: per integration, status, counts, added, removed, changed, errors."""
+    """The machine-readable report of a pass: its run id, exit code and one object per integration (`integration`)."""
     out: dict[str, JSON] = {
-        "exit_code": report.exit_code,
-        "integrations": [_integration(r) for r in report.integrations],
+        "run_id": report.run_id,
+        "exit_code": int(report.exit_code),
+        "integrations": [integration(r) for r in report.integrations],
     }
     if report.interrupted_by is not None:
         out["interrupted"] = report.interrupted_by
@@ -21,45 +22,55 @@ def status(report: IntegrationReport) -> str:
     return "interrupted" if report.interrupted else str(report.result)
 
 
-def _integration(report: IntegrationReport) -> JSON:
+def integration(report: IntegrationReport) -> dict[str, JSON]:
+    """The one object describing an integration's run, with the same keys wherever it appears.
+
+    `sync --output json`, `/status` (each `last_run`), `POST /sync?wait=true` and the run's log event carry it.
+    """
     plan = report.plan
-    counts: dict[str, JSON] = {"current": report.current_count, "final": report.final_count}
-    out: dict[str, JSON] = {
+    return {
         "integration": str(report.integration),
+        "run_id": report.run_id,
+        "trigger": report.trigger,
         "status": status(report),
+        "result": str(report.result),
         "dry_run": report.dry_run,
         "applied": report.applied,
+        "interrupted": report.interrupted,
+        "abandoned": report.abandoned,
         "started_at": report.started_at.isoformat(),
         "finished_at": report.finished_at.isoformat(),
         "duration_seconds": round(report.duration_seconds, 3),
-        "counts": counts,
-        "added": [],
-        "removed": [],
-        "changed": [],
+        "counts": _counts(report),
+        "added": [] if plan is None else [e.to_json() for e in plan.added],
+        "removed": [] if plan is None else [e.to_json() for e in plan.removed],
+        "changed": [] if plan is None else [_change(c) for c in plan.changed],
         "sources": [
-            {
-                "scope": d.scope.label,
-                "ok": d.ok,
-                "listed": d.seen,
-                "entries": len(d.entries),
-                "error": d.error,
-            }
+            {"scope": d.scope.label, "ok": d.ok, "listed": d.seen, "entries": len(d.entries), "error": d.error}
             for d in report.sources
         ],
         "errors": list(report.errors),
     }
-    if plan is not None:
-        counts.update(
-            desired=len(plan.result),
-            added=len(plan.added),
-            removed=len(plan.removed),
-            changed=len(plan.changed),
-            unchanged=len(plan.unchanged),
-        )
-        out["added"] = [e.to_json() for e in plan.added]
-        out["removed"] = [e.to_json() for e in plan.removed]
-        out["changed"] = [{"before": c.before.to_json(), "after": c.after.to_json()} for c in plan.changed]
-    return out
+
+
+def log_event(report: IntegrationReport) -> dict[str, object]:
+    """The fields of the one log event of an integration's run: its report object without the entry lists."""
+    fields = {k: v for k, v in integration(report).items() if k not in ("added", "removed", "changed")}
+    return {"event": "integration_run", **fields}
+
+
+def _change(change: Change) -> JSON:
+    return {"before": change.before.to_json(), "after": change.after.to_json()}
+
+
+def _counts(report: IntegrationReport) -> dict[str, JSON]:
+    """`current` and `final` always; the plan's counts, or null when the run ended before it had a plan."""
+    plan = report.plan
+    counts: dict[str, JSON] = {"current": report.current_count, "final": report.final_count}
+    parts = (plan.to_write, plan.added, plan.removed, plan.changed, plan.unchanged) if plan is not None else None
+    for position, name in enumerate(("desired", "added", "removed", "changed", "unchanged")):
+        counts[name] = None if parts is None else len(parts[position])
+    return counts
 
 
 def as_text(report: RunReport, limit: int | None = None) -> str:

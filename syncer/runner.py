@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from syncer import metrics, writelock
+from syncer import report as report_
 from syncer.config import Config
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline, Stop
 from syncer.model import Integration, IntegrationReport, Result, RunReport
 from syncer.reconcile import Job, run_once
-from syncer.report import summary
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources import factory
 
 log = logging.getLogger("syncer")
-DEFAULT_POLICY = RetryPolicy()
 
 
 def job(
@@ -31,6 +31,8 @@ def job(
     sleep: Sleep | None = None,
     deadline: Deadline | None = None,
     stop: threading.Event | None = None,
+    run_id: str = "",
+    trigger: str = "cli",
 ) -> Job:
     """The Job of one integration, with its sources built from the configuration, bounded by `deadline`.
 
@@ -38,17 +40,19 @@ def job(
     the run is stopped unless `sleep` is given.
     """
     settings = config.effective(integration)
-    bound = deadline if deadline is not None else Deadline(settings.run_timeout, stop=stop)
+    bound = deadline if deadline is not None else Deadline(settings.run_timeout_seconds, stop=stop)
     waits = sleep if sleep is not None else bound.sleep
     return Job(
         integration=integration,
         settings=settings,
-        sources=factory.sources(integration, config, policy or DEFAULT_POLICY, waits, deadline=bound),
+        sources=factory.sources(integration, config, policy or RetryPolicy(), waits, deadline=bound),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,
         deadline=bound,
         write_lock=writelock.file_lock(writelock.path_for(config.datadog.base_url, str(integration))),
+        run_id=run_id,
+        trigger=trigger,
     )
 
 
@@ -68,19 +72,30 @@ def run(
     """
     halt = stop if stop is not None else Stop()
     selected = [i for i in config.integrations() if only is None or i in only]
+    run_id = uuid.uuid4().hex
     jobs = [
-        job(config, i, dry_run=dry_run, allow_deletions=allow_deletions, policy=policy, sleep=sleep, stop=halt)
+        job(
+            config,
+            i,
+            dry_run=dry_run,
+            allow_deletions=allow_deletions,
+            policy=policy,
+            sleep=sleep,
+            stop=halt,
+            run_id=run_id,
+        )
         for i in selected
     ]
     waits: Sleep = sleep if sleep is not None else _waiter(halt)
-    with DatadogClient(config.datadog, retry=policy or DEFAULT_POLICY, sleep=waits) as datadog:
+    with DatadogClient(config.datadog, retry=policy or RetryPolicy(), sleep=waits) as datadog:
         if not jobs:
-            return RunReport(())
+            return RunReport((), run_id=run_id)
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:
             reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
     for report in reports:
         record(report)
-    return RunReport(tuple(reports), interrupted_by=halt.signal or ("stop" if halt.is_set() else None))
+    interrupted_by = halt.signal or ("stop" if halt.is_set() else None)
+    return RunReport(tuple(reports), interrupted_by=interrupted_by, run_id=run_id)
 
 
 def record(report: IntegrationReport) -> None:
@@ -100,33 +115,7 @@ def record(report: IntegrationReport) -> None:
     if report.result is Result.SUCCESS:
         metrics.LAST_SUCCESS.labels(integration=name).set(report.finished_at.timestamp())
     level = logging.INFO if report.result is Result.SUCCESS else logging.ERROR
-    log.log(level, "%s: %s", name, summary(report), extra={"event": "integration_run", **fields(report)})
-
-
-def fields(report: IntegrationReport) -> dict[str, object]:
-    """The counts of a report as flat log fields."""
-    plan = report.plan
-    out: dict[str, object] = {
-        "integration": str(report.integration),
-        "result": str(report.result),
-        "dry_run": report.dry_run,
-        "applied": report.applied,
-        "duration_seconds": round(report.duration_seconds, 3),
-        "current": report.current_count,
-        "final": report.final_count,
-        "sources": {d.scope.label: (len(d.entries) if d.ok else "failed") for d in report.sources},
-    }
-    if plan is not None:
-        out.update(
-            added=len(plan.added),
-            removed=len(plan.removed),
-            changed=len(plan.changed),
-            unchanged=len(plan.unchanged),
-            desired=len(plan.result),
-        )
-    if report.errors:
-        out["errors"] = list(report.errors)
-    return out
+    log.log(level, "%s: %s", name, report_.summary(report), extra=report_.log_event(report))
 
 
 def _waiter(stop: Stop) -> Sleep:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from syncer import schedule
 from syncer.config_values import Int, duration
+from syncer.guards import DeletionLimit
 from syncer.redact import display_url
 
 _PERCENT = re.compile(r"^\s*([0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%\s*$")
@@ -32,23 +34,6 @@ class Strict(BaseModel):
             yield name, display_url(value) if isinstance(value, str) and "://" in value else value
 
 
-class DeletionLimit(BaseModel):
-    """max_deletions: a number of entries or a percentage of the current list."""
-
-    model_config = ConfigDict(frozen=True)
-    count: int | None = None
-    percent: float | None = None
-
-    def allowed(self, current_size: int) -> int:
-        """How many removals the guard lets through for a list of this size."""
-        if self.count is not None:
-            return self.count
-        return int((self.percent or 0.0) * current_size // 100)
-
-    def __str__(self) -> str:
-        return f"{self.count}" if self.count is not None else f"{self.percent:g}%"
-
-
 def parse_deletion_limit(value: object) -> DeletionLimit:
     """Read max_deletions from an int or "N%" string."""
     if isinstance(value, DeletionLimit):
@@ -68,70 +53,67 @@ def parse_deletion_limit(value: object) -> DeletionLimit:
     raise ValueError("must be a number of entries (an integer) or a percentage such as '10%'")
 
 
-class Settings(Strict):
-    """Keys of `defaults` that every integration may override."""
+class Policy(StrEnum):
+    """`policy`: whether syncer may remove entries."""
 
-    schedule: str | None = None
-    policy: Literal["sync", "upsert-only"] | None = None
-    max_deletions: DeletionLimit | None = None
-    on_source_error: Literal["keep", "abort"] | None = None
-    concurrency: Concurrency | None = None
-    jitter: Jitter | None = None
-    run_timeout: RunTimeout | None = None
-    confirm_removals: ConfirmRemovals | None = None
+    SYNC = "sync"
+    UPSERT_ONLY = "upsert-only"
+
+
+class OnSourceError(StrEnum):
+    """`on_source_error`: what a failed source does to its integration's run."""
+
+    KEEP = "keep"
+    ABORT = "abort"
+
+
+class RunSettings(Strict):
+    """The keys of `defaults`, each declared once with its documented default; every integration may override them.
+
+    An integration's section inherits these fields; only the keys it sets override `defaults` (see `merged`).
+    A key given as `null` counts as not given.
+    """
+
+    schedule: str = "*/30 * * * *"
+    policy: Annotated[Policy, Field(strict=False)] = Policy.SYNC
+    max_deletions: DeletionLimit = DeletionLimit(percent=10.0)
+    on_source_error: Annotated[OnSourceError, Field(strict=False)] = OnSourceError.KEEP
+    concurrency: Concurrency = 8
+    jitter: Jitter = 0
+    run_timeout: RunTimeout = "15m"
+    confirm_removals: ConfirmRemovals = 50
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_unset(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (k in RunSettings.model_fields and v is None)}
+        return data
 
     @field_validator("schedule")
     @classmethod
-    def _schedule(cls, value: str | None) -> str | None:
-        if value is not None:
-            schedule.parse(value)
+    def _schedule(cls, value: str) -> str:
+        schedule.parse(value)
         return value
 
     @field_validator("max_deletions", mode="before")
     @classmethod
-    def _max_deletions(cls, value: object) -> DeletionLimit | None:
-        return None if value is None else parse_deletion_limit(value)
+    def _max_deletions(cls, value: object) -> DeletionLimit:
+        return parse_deletion_limit(value)
 
+    @property
+    def run_timeout_seconds(self) -> float:
+        """`run_timeout` in seconds."""
+        return float(schedule.parse_duration(self.run_timeout, MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT))
 
-class Defaults(Settings):
-    """The `defaults` section, with the documented defaults filled in."""
+    @property
+    def upsert_only(self) -> bool:
+        """True when the policy never removes an entry."""
+        return self.policy is Policy.UPSERT_ONLY
 
-    schedule: str | None = "*/30 * * * *"
-    policy: Literal["sync", "upsert-only"] | None = "sync"
-    max_deletions: DeletionLimit | None = DeletionLimit(percent=10.0)
-    on_source_error: Literal["keep", "abort"] | None = "keep"
-    concurrency: Concurrency | None = 8
-    jitter: Jitter | None = 0
-    run_timeout: RunTimeout | None = "15m"
-    confirm_removals: ConfirmRemovals | None = 50
-
-
-class Effective(BaseModel):
-    """The settings in force for one integration (defaults merged with its overrides).
-
-    `run_timeout` is in seconds; `run_timeout_text` is the duration as the operator wrote it (`15m`).
-    """
-
-    model_config = ConfigDict(frozen=True)
-    schedule: str
-    policy: Literal["sync", "upsert-only"]
-    max_deletions: DeletionLimit
-    on_source_error: Literal["keep", "abort"]
-    concurrency: int
-    jitter: int
-    run_timeout: float
-    run_timeout_text: str
-    confirm_removals: int
-
-    @classmethod
-    def merge(cls, defaults: Settings, overrides: Settings | None) -> Effective:
-        """Defaults merged with an integration's own overrides (an override wins where it is set)."""
-        merged: dict[str, object] = {}
-        for name in Settings.model_fields:
-            own = None if overrides is None else getattr(overrides, name)
-            value = own if own is not None else getattr(defaults, name)
-            merged[name] = value if value is not None else Defaults.model_fields[name].default
-        text = str(merged["run_timeout"])
-        merged["run_timeout_text"] = text
-        merged["run_timeout"] = float(schedule.parse_duration(text, MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT))
-        return cls.model_validate(merged)
+    def merged(self, overrides: RunSettings | None) -> RunSettings:
+        """These settings with the keys `overrides` sets (an integration's section) put over them."""
+        if overrides is None:
+            return self
+        own = {name: getattr(overrides, name) for name in overrides.model_fields_set & RunSettings.model_fields.keys()}
+        return self.model_copy(update=own)

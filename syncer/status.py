@@ -80,7 +80,9 @@ def current() -> Running | None:
     return run
 
 
-def failed(integration: Integration, started_at: datetime, message: str) -> IntegrationReport:
+def failed(
+    integration: Integration, started_at: datetime, message: str, run: Running | None = None, abandoned: bool = False
+) -> IntegrationReport:
     """A failure report for a run that could not even produce its own."""
     return IntegrationReport(
         integration=integration,
@@ -88,6 +90,9 @@ def failed(integration: Integration, started_at: datetime, message: str) -> Inte
         started_at=started_at,
         finished_at=datetime.now(UTC),
         errors=(message,),
+        run_id="" if run is None else run.run_id,
+        trigger="schedule" if run is None else run.trigger,
+        abandoned=abandoned,
     )
 
 
@@ -223,7 +228,7 @@ class Registry:
             report = self._execute(integration)
         except Exception as exc:
             log.exception("%s: run crashed", integration, extra={"integration": str(integration)})
-            report = failed(integration, run.started_at, f"unexpected error: {type(exc).__name__}: {exc}")
+            report = failed(integration, run.started_at, f"unexpected error: {type(exc).__name__}: {exc}", run)
         finally:
             _current.run = None
         with self._cond:
@@ -267,7 +272,7 @@ class Registry:
             self._watch(batch, integration, run, RETRY_ABANDON_SECONDS)
             return
         now = datetime.now(UTC)
-        report = failed(integration, run.started_at, ABANDONED)
+        report = failed(integration, run.started_at, ABANDONED, run, abandoned=True)
         with self._cond:
             if self._running.get(integration) is not run:
                 return  # it returned meanwhile: its own report stands

@@ -127,8 +127,7 @@ class _Routes:
         if not wait:
             return _Json({"run_id": batch.run_id, "integrations": names}, 202)
         await _until_done(batch)
-        body = report.as_json(RunReport(batch.reports))
-        return _Json({"run_id": batch.run_id, **body})
+        return _Json(report.as_json(RunReport(batch.reports, run_id=batch.run_id)))
 
     def _authorize(self, request: Request) -> Response | None:
         token = self.control.token
@@ -218,32 +217,5 @@ def _abandoned(run: Abandoned) -> JSON:
 
 
 def _finished(run: Finished | None) -> JSON:
-    if run is None:
-        return None
-    r = run.report
-    counts: dict[str, JSON] = {"current": r.current_count, "final": r.final_count}
-    if r.plan is not None:
-        counts.update(
-            desired=len(r.plan.result),
-            added=len(r.plan.added),
-            removed=len(r.plan.removed),
-            changed=len(r.plan.changed),
-            unchanged=len(r.plan.unchanged),
-        )
-    sources: list[JSON] = [
-        {"scope": d.scope.label, "ok": d.ok, "entries": len(d.entries), "error": d.error} for d in r.sources
-    ]
-    return {
-        "run_id": run.run_id,
-        "trigger": run.trigger,
-        "started_at": r.started_at.isoformat(),
-        "finished_at": r.finished_at.isoformat(),
-        "duration_seconds": round(r.duration_seconds, 3),
-        "result": str(r.result),
-        "dry_run": r.dry_run,
-        "applied": r.applied,
-        "counts": counts,
-        "sources": sources,
-        "errors": list(r.errors),
-        "abandoned": run.abandoned,
-    }
+    """The last run as the one report object (the same keys as `sync --output json`)."""
+    return None if run is None else report.integration(run.report)

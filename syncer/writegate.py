@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from syncer.deadline import Deadline
-from syncer.errors import DatadogError, Stopped
+from syncer.errors import DeadlineExceeded, Interrupted
+from syncer.model import JSON, Current, Integration
+from syncer.target import Target
 
 ABANDONED = "run_timeout exceeded; the run was abandoned and writes nothing"
 
@@ -34,15 +36,12 @@ class RunGuard:
         return self._abandoned
 
     def begin_put(self) -> None:
-        """Count a PUT of this run; raise DatadogError when the run may not write any more."""
+        """Count a PUT of this run; raise Stopped when the run may not write any more."""
         with self._lock:
             if self._abandoned:
-                raise DatadogError(f"PUT not sent: {ABANDONED}")
+                raise DeadlineExceeded(f"PUT not sent: {ABANDONED}")
             if self.deadline is not None:
-                try:
-                    self.deadline.check("PUT not sent")
-                except Stopped as exc:
-                    raise DatadogError(str(exc)) from None
+                self.deadline.check("PUT not sent")
             self._in_flight += 1
 
     def end_put(self) -> None:
@@ -72,10 +71,10 @@ class PutGate:
 
     @contextlib.contextmanager
     def put(self, guard: RunGuard | None = None) -> Iterator[None]:
-        """Hold the gate open around one PUT; raise DatadogError once closed or when the run may not write."""
+        """Hold the gate open around one PUT; raise Stopped once closed or when the run may not write."""
         with self._cond:
             if self._closed:
-                raise DatadogError("PUT not sent: the daemon is shutting down")
+                raise Interrupted("PUT not sent: the daemon is shutting down")
             if guard is not None:
                 guard.begin_put()
             self._in_flight += 1
@@ -93,3 +92,26 @@ class PutGate:
         with self._cond:
             self._closed = True
             return self._cond.wait_for(lambda: self._in_flight == 0, timeout)
+
+
+class GatedTarget:
+    """A Target whose every PUT goes through the daemon's PutGate and its run's RunGuard; reads pass through."""
+
+    def __init__(self, target: Target, gate: PutGate, guard: RunGuard | None = None) -> None:
+        self._target = target
+        self._gate = gate
+        self._guard = guard
+
+    def __repr__(self) -> str:
+        return f"GatedTarget({self._target!r})"
+
+    def get_config(self, integration: Integration, deadline: Deadline | None = None) -> Current:
+        """The wrapped target's read."""
+        return self._target.get_config(integration, deadline)
+
+    def put_config(
+        self, integration: Integration, config: Mapping[str, JSON], deadline: Deadline | None = None
+    ) -> Current | None:
+        """The wrapped target's write, once the gate and the guard let it start; Stopped otherwise."""
+        with self._gate.put(self._guard):
+            return self._target.put_config(integration, config, deadline)

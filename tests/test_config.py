@@ -62,7 +62,7 @@ def test_example_config_parses(tmp_path: Path) -> None:
     assert config.github is not None
     assert config.github.sources[1].base_url == "https://ghe.acme.internal/api/v3"
     assert config.datadog.base_url == "https://api.datadoghq.com"
-    assert config.effective(Integration.GITHUB).run_timeout == 900.0
+    assert config.effective(Integration.GITHUB).run_timeout_seconds == 900.0
     assert config.effective(Integration.GITHUB).confirm_removals == 50
 
 
@@ -255,7 +255,7 @@ def test_yaml_file_round_trip(tmp_path: Path) -> None:
 
 def test_run_timeout_and_confirm_removals_defaults() -> None:
     settings = configfile.parse(minimal(), ENV).effective(Integration.GITHUB)
-    assert (settings.run_timeout, settings.run_timeout_text, settings.confirm_removals) == (900.0, "15m", 50)
+    assert (settings.run_timeout_seconds, settings.run_timeout, settings.confirm_removals) == (900.0, "15m", 50)
 
 
 @pytest.mark.parametrize(
@@ -264,8 +264,8 @@ def test_run_timeout_and_confirm_removals_defaults() -> None:
 )
 def test_run_timeout_durations(text: str, seconds: float) -> None:
     settings = configfile.parse({**minimal(), "defaults": {"run_timeout": text}}, ENV).effective(Integration.GITHUB)
-    assert settings.run_timeout == seconds
-    assert settings.run_timeout_text == text
+    assert settings.run_timeout_seconds == seconds
+    assert settings.run_timeout == text
 
 
 def test_run_timeout_and_confirm_removals_are_overridable() -> None:
@@ -274,14 +274,14 @@ def test_run_timeout_and_confirm_removals_are_overridable() -> None:
     tree["pagerduty"] = {"sources": [{"token": "pd-token-1"}]}
     config = configfile.parse(tree, ENV)
     github, pagerduty = config.effective(Integration.GITHUB), config.effective(Integration.PAGERDUTY)
-    assert (github.run_timeout, github.confirm_removals) == (30.0, 0)
-    assert (pagerduty.run_timeout, pagerduty.confirm_removals) == (3600.0, 7)
+    assert (github.run_timeout_seconds, github.confirm_removals) == (30.0, 0)
+    assert (pagerduty.run_timeout_seconds, pagerduty.confirm_removals) == (3600.0, 7)
 
 
 def test_null_defaults_mean_the_documented_default() -> None:
     tree = {**minimal(), "defaults": {"run_timeout": None, "confirm_removals": None, "schedule": None}}
     settings = configfile.parse(tree, ENV).effective(Integration.GITHUB)
-    assert (settings.run_timeout, settings.confirm_removals, settings.schedule) == (900.0, 50, "*/30 * * * *")
+    assert (settings.run_timeout_seconds, settings.confirm_removals, settings.schedule) == (900.0, 50, "*/30 * * * *")
 
 
 @pytest.mark.parametrize(

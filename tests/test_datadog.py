@@ -9,7 +9,7 @@ import pytest
 
 from syncer.config import DatadogConfig
 from syncer.datadog import DatadogClient
-from syncer.errors import DatadogError, ShapeError
+from syncer.errors import ShapeError, UpstreamError
 from syncer.model import Integration
 from syncer.retry import RetryPolicy
 
@@ -63,7 +63,7 @@ def test_429_waits_rate_limit_reset_then_succeeds() -> None:
 def test_5xx_backoff_is_bounded_and_exponential() -> None:
     handler, seen = sequence(httpx.Response(503, text="upstream down"))
     sleeps: list[float] = []
-    with client(handler, sleeps) as dd, pytest.raises(DatadogError, match="503"):
+    with client(handler, sleeps) as dd, pytest.raises(UpstreamError, match="503"):
         dd.get_config(Integration.GITHUB)
     assert len(seen) == 4
     assert len(sleeps) == 3
@@ -83,7 +83,7 @@ def test_400_is_not_retried_and_shows_object_errors() -> None:
         ]
     }
     handler, seen = sequence(httpx.Response(400, json=body))
-    with client(handler, []) as dd, pytest.raises(DatadogError) as caught:
+    with client(handler, []) as dd, pytest.raises(UpstreamError) as caught:
         dd.put_config(Integration.GITHUB, {"enabled_repos": [{}]})
     assert len(seen) == 1
     assert "Bad Request: repo_name is required (at /data/attributes/config/enabled_repos/0/repo_name)" in str(
@@ -93,7 +93,7 @@ def test_400_is_not_retried_and_shows_object_errors() -> None:
 
 def test_403_string_errors_no_retry_no_secret() -> None:
     handler, seen = sequence(httpx.Response(403, json={"errors": ["Forbidden"]}))
-    with client(handler, []) as dd, pytest.raises(DatadogError) as caught:
+    with client(handler, []) as dd, pytest.raises(UpstreamError) as caught:
         dd.validate_keys()
     assert len(seen) == 1
     assert "Forbidden" in str(caught.value)
@@ -117,7 +117,7 @@ def test_transport_errors_are_retried() -> None:
 
 def test_malformed_json_is_an_error() -> None:
     handler, _ = sequence(httpx.Response(200, text='{"data": {'))
-    with client(handler, []) as dd, pytest.raises(DatadogError, match="not valid JSON"):
+    with client(handler, []) as dd, pytest.raises(UpstreamError, match="not valid JSON"):
         dd.get_config(Integration.GITHUB)
 
 

@@ -6,8 +6,9 @@ import pytest
 
 from syncer import guards, plan
 from syncer.errors import GuardRefused
-from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Scope
-from syncer.settings import DeletionLimit, parse_deletion_limit
+from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Result, Scope
+from syncer.guards import DeletionLimit, Rules
+from syncer.settings import parse_deletion_limit
 
 GH = Integration.GITHUB
 
@@ -32,31 +33,31 @@ def test_bad_deletion_limit(bad: object) -> None:
 
 def test_within_limit_passes() -> None:
     current = repos(20)
-    guards.check(plan.compute(GH, current, current[:-2]), 20, DeletionLimit(count=2))
+    guards.check(plan.compute(GH, current, current[:-2]), 20, Rules(DeletionLimit(count=2)))
 
 
 def test_over_limit_refused_and_names_what_would_go() -> None:
     current = repos(20)
     with pytest.raises(GuardRefused, match=r"refusing to remove 3 of 20.*r017"):
-        guards.check(plan.compute(GH, current, current[:-3]), 20, DeletionLimit(count=2))
+        guards.check(plan.compute(GH, current, current[:-3]), 20, Rules(DeletionLimit(count=2)))
 
 
 def test_allow_deletions_extends_the_limit() -> None:
     current = repos(20)
-    guards.check(plan.compute(GH, current, current[:-3]), 20, DeletionLimit(count=2), allow_deletions=1)
+    guards.check(plan.compute(GH, current, current[:-3]), 20, Rules(DeletionLimit(count=2), allow_deletions=1))
 
 
 def test_emptying_a_list_is_refused_even_at_100_percent() -> None:
     current = repos(3)
     with pytest.raises(GuardRefused, match="refusing to empty"):
-        guards.check(plan.compute(GH, current, []), 3, DeletionLimit(percent=100))
+        guards.check(plan.compute(GH, current, []), 3, Rules(DeletionLimit(percent=100)))
 
 
 def test_emptying_allowed_when_allow_deletions_covers_it() -> None:
     current = repos(3)
-    guards.check(plan.compute(GH, current, []), 3, DeletionLimit(percent=100), allow_deletions=3)
+    guards.check(plan.compute(GH, current, []), 3, Rules(DeletionLimit(percent=100), allow_deletions=3))
     with pytest.raises(GuardRefused):
-        guards.check(plan.compute(GH, current, []), 3, DeletionLimit(percent=100), allow_deletions=2)
+        guards.check(plan.compute(GH, current, []), 3, Rules(DeletionLimit(percent=100), allow_deletions=2))
 
 
 def test_upsert_only_keeps_everything_current() -> None:
@@ -85,3 +86,49 @@ def test_failed_scope_of_unknown_identity_keeps_everything_not_produced() -> Non
     ]
     wanted = guards.protect(current, [PagerDutyAccount(True, "acme")], discoveries, upsert_only=False)
     assert plan.compute(Integration.PAGERDUTY, current, wanted).removed == ()
+
+
+@pytest.mark.parametrize(
+    ("failed", "refused", "expected"),
+    [
+        (False, False, Result.SUCCESS),
+        (False, True, Result.REFUSED),
+        (True, False, Result.FAILURE),
+        (True, True, Result.FAILURE),
+    ],
+    ids=["clean", "refused", "failed", "failure-beats-refusal"],
+)
+def test_which_result_wins(failed: bool, refused: bool, expected: Result) -> None:
+    assert guards.result(failed, refused) is expected
+
+
+@pytest.mark.parametrize(
+    ("abort", "failures", "stops"),
+    [(True, ["acme: 500"], True), (True, [], False), (False, ["acme: 500"], False)],
+    ids=["abort-and-a-failure", "abort-all-healthy", "keep-with-a-failure"],
+)
+def test_on_source_error_abort_stops_only_when_a_source_failed(abort: bool, failures: list[str], stops: bool) -> None:
+    rules = Rules(DeletionLimit(count=0), abort_on_source_error=abort)
+    reason = guards.abort(rules, failures, "github")
+    assert (reason is not None) is stops
+    if reason is not None:
+        assert reason == "on_source_error is abort: github was not written"
+
+
+def test_a_limit_is_shown_as_the_operator_wrote_it() -> None:
+    assert (str(DeletionLimit(count=3)), str(DeletionLimit(percent=12.5))) == ("3", "12.5%")
+
+
+def test_refusal_names_the_limit_and_the_extra_allowance() -> None:
+    current = repos(20)
+    with pytest.raises(GuardRefused) as caught:
+        guards.check(plan.compute(GH, current, current[:-5]), 20, Rules(DeletionLimit(percent=10), allow_deletions=1))
+    assert "max_deletions 10% allows 2, --allow-deletions adds 1" in str(caught.value)
+
+
+def test_only_the_first_twenty_removals_are_named() -> None:
+    current = repos(30)
+    with pytest.raises(GuardRefused) as caught:
+        guards.check(plan.compute(GH, current, current[:5]), 30, Rules(DeletionLimit(count=0)))
+    text = str(caught.value)
+    assert "r024" in text and "r025" not in text and text.endswith("and 5 more")

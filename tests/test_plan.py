@@ -1,14 +1,13 @@
-"""plan.compute and desired.build: table-driven, including first run, second run and idempotency."""
+"""plan.compute: table-driven, including first run, second run and idempotency."""
 
 from __future__ import annotations
 
 import pytest
 
-from syncer import desired, plan
-from syncer.model import Discovery, GithubRepo, Integration, JiraProject, PagerDutyAccount, Scope
+from syncer import plan
+from syncer.model import Change, GithubRepo, Integration, JiraProject, PagerDutyAccount
 
 GH = Integration.GITHUB
-SCOPE = Scope("github.com/acme", ("github.com", "acme"))
 
 
 def repo(name: str, org: str = "acme", host: str = "github.com") -> GithubRepo:
@@ -46,10 +45,10 @@ def test_compute(
 def test_result_is_sorted_and_applying_it_is_idempotent() -> None:
     wanted = [repo("zeta"), repo("Alpha"), repo("beta", "acme-labs")]
     first = plan.compute(GH, [], wanted)
-    assert [e.repo_name for e in first.result] == ["Alpha", "zeta", "beta"]
-    second = plan.compute(GH, first.result, wanted)
+    assert [e.repo_name for e in first.to_write] == ["Alpha", "zeta", "beta"]
+    second = plan.compute(GH, first.to_write, wanted)
     assert not second.has_changes
-    assert second.result == first.result
+    assert second.to_write == first.to_write
 
 
 def test_jira_account_change_is_a_change_not_a_swap() -> None:
@@ -67,27 +66,12 @@ def test_pagerduty_enabled_flip_is_a_change() -> None:
     assert len(result.changed) == 1
 
 
-def test_desired_merges_sources_and_extra_dedupes_and_sorts() -> None:
-    discoveries = [
-        Discovery(SCOPE, entries=(repo("b"), repo("a"))),
-        Discovery(Scope("github.com/acme-labs", ("github.com", "acme-labs")), entries=(repo("A"),)),
-        Discovery(Scope("github.com/broken", ("github.com", "broken")), error="boom"),
-    ]
-    result = desired.build(discoveries, extra=[repo("legacy"), repo("B")])
-    assert [e.repo_name for e in result] == ["a", "b", "legacy"]
-
-
-def test_desired_ignores_entries_of_failed_discoveries() -> None:
-    failed = Discovery(SCOPE, entries=(repo("partial"),), error="page 3 failed")
-    assert desired.build([failed]) == ()
-
-
 def test_kept_duplicates_are_written_back_each_with_its_origin() -> None:
     current = [repo("R1"), repo("r1"), repo("gone")]
     result = plan.compute(GH, current, [repo("r1")], keep=lambda e: e.repo_name != "gone")
     assert [e.repo_name for e in result.removed] == ["gone"]
     assert sorted(result.origin, key=lambda i: -1 if i is None else i) == [0, 1]
-    assert sorted(e.repo_name for e in result.result) == ["R1", "r1"]
+    assert sorted(e.repo_name for e in result.to_write) == ["R1", "r1"]
 
 
 def test_every_stored_item_is_written_back_or_removed() -> None:
@@ -95,3 +79,51 @@ def test_every_stored_item_is_written_back_or_removed() -> None:
     result = plan.compute(Integration.PAGERDUTY, accounts, [PagerDutyAccount(True, "acme")])
     assert len(result.removed) == 2
     assert [i for i in result.origin if i is not None] == [2]
+
+
+def test_plan_names_its_integration() -> None:
+    assert plan.compute(Integration.JIRA, [], []).integration is Integration.JIRA
+
+
+def test_every_list_of_the_plan_is_sorted_case_insensitively() -> None:
+    current = [repo("zulu"), repo("Yankee"), repo("beta"), repo("Alpha"), repo("Mike"), repo("lima")]
+    wanted = [repo("zulu"), repo("Yankee"), repo("delta"), repo("Charlie"), repo("mike"), repo("Lima")]
+    result = plan.compute(GH, current, wanted)
+    assert [e.repo_name for e in result.added] == ["Charlie", "delta"]
+    assert [e.repo_name for e in result.removed] == ["Alpha", "beta"]
+    assert [e.repo_name for e in result.unchanged] == ["Yankee", "zulu"]
+    assert [c.after.repo_name for c in result.changed] == ["Lima", "mike"]
+    assert [e.repo_name for e in result.to_write] == ["Charlie", "delta", "Lima", "mike", "Yankee", "zulu"]
+
+
+def test_without_an_equal_stored_item_the_first_of_its_key_is_rewritten() -> None:
+    result = plan.compute(GH, [repo("AB"), repo("Ab")], [repo("ab")])
+    assert result.changed == (Change(before=repo("AB"), after=repo("ab")),)
+    assert result.removed == (repo("Ab"),)
+    assert result.origin == (0,)
+
+
+def test_an_equal_stored_item_is_preferred_over_the_first_of_its_key() -> None:
+    result = plan.compute(GH, [repo("AB"), repo("ab"), repo("Ab")], [repo("ab")])
+    assert result.unchanged == (repo("ab"),)
+    assert result.removed == (repo("AB"), repo("Ab"))
+    assert result.origin == (1,)
+
+
+def test_added_entries_have_no_origin_and_kept_ones_their_index() -> None:
+    current = [repo("kept"), repo("same")]
+    result = plan.compute(GH, current, [repo("new"), repo("same")], keep=lambda e: True)
+    assert list(zip(result.to_write, result.origin, strict=True)) == [
+        (repo("kept"), 0),
+        (repo("new"), None),
+        (repo("same"), 1),
+    ]
+    assert result.added == (repo("new"),)
+    assert result.unchanged == (repo("kept"), repo("same"))
+    assert not result.removed
+
+
+def test_the_first_spelling_of_a_desired_key_wins() -> None:
+    result = plan.compute(GH, [], [repo("Api"), repo("API")])
+    assert result.added == (repo("Api"),)
+    assert result.to_write == (repo("Api"),)

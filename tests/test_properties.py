@@ -43,10 +43,10 @@ def test_failed_scopes_lose_nothing_and_a_second_plan_is_empty(
     rewritten = [i for i in result.origin if i is not None]
     assert len(rewritten) == len(set(rewritten)), "a stored item written twice"
     assert len(current) == len(rewritten) + len(result.removed), "a stored item neither written back nor removed"
-    new_keys = [e.key() for e, i in zip(result.result, result.origin, strict=True) if i is None]
+    new_keys = [e.key() for e, i in zip(result.to_write, result.origin, strict=True) if i is None]
     assert len(new_keys) == len(set(new_keys)), "a new entry written twice"
-    assert list(result.result) == sorted(result.result, key=sort_key)
-    again = plan.compute(Integration.GITHUB, result.result, wanted, keep)
+    assert list(result.to_write) == sorted(result.to_write, key=sort_key)
+    again = plan.compute(Integration.GITHUB, result.to_write, wanted, keep)
     assert not again.has_changes, "writing the result and planning again must change nothing"
 
 
@@ -57,6 +57,6 @@ def test_every_desired_and_extra_entry_is_in_the_result(
 ) -> None:
     wanted = desired.build(found, extra)
     result = plan.compute(Integration.GITHUB, current, guards.protect(current, wanted, found, upsert_only=False))
-    written = {e.key() for e in result.result}
+    written = {e.key() for e in result.to_write}
     assert {e.key() for e in wanted} <= written
     assert {e.key() for e in extra} <= written

@@ -1,309 +1,271 @@
-"""run_once against the fake Datadog over real HTTP, with in-memory sources: the orchestrator's cases."""
+"""The orchestrator's cases, as a table: run_once against in-memory sources and an in-memory target."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from syncer.config import DatadogConfig
-from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline, Stop
-from syncer.model import Current, Discovery, Entry, GithubRepo, Integration, PagerDutyAccount, Result, Scope
-from syncer.reconcile import Job, run_once
-from syncer.retry import RetryPolicy
-from syncer.settings import DeletionLimit, Effective
-from syncer.simulator.datadog import FakeDatadog
-from syncer.simulator.faults import Fault
-
-GH = Integration.GITHUB
-FAST = RetryPolicy(attempts=2, base=0.01, cap=0.02, max_wait=0.05)
-ACME = Scope("github.com/acme", ("github.com", "acme"))
+from syncer.errors import PermanentError, ShapeError, TransientError
+from syncer.model import GithubRepo, Integration, PagerDutyAccount, Result, Scope
+from syncer.reconcile import REPLANS, run_once
+from tests.orchestrator import GH, LABS, MemorySource, ScriptedTarget, job, names, repo, stored
 
 
-def repo(name: str, org: str = "acme") -> GithubRepo:
-    return GithubRepo("github.com", org, name)
+@dataclass(frozen=True)
+class Case:
+    """One run: what Datadog holds, what the sources say, the options; what the run must end with."""
+
+    held: list[dict[str, Any]] | None
+    sources: tuple[MemorySource, ...]
+    result: Result
+    writes: int
+    after: list[str]
+    options: dict[str, Any] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()  # each must appear in one of the report's errors
+    applied: bool = False
+    counts: tuple[int, int] | None = None  # (current_count, final_count)
+    plan: tuple[int, int, int] | None = None  # (added, removed, unchanged); None: no plan was made
 
 
-def stored(*names: str, org: str = "acme", **fields: Any) -> list[dict[str, Any]]:
-    return [{"hostname": "github.com", "github_org_name": org, "repo_name": n, **fields} for n in names]
+def ok(*found: GithubRepo) -> MemorySource:
+    return MemorySource(list(found))
 
 
-@dataclass
-class MemorySource:
-    """A source that answers from memory: its listing, or an error; `confirm` keeps what `exists` names."""
-
-    found: Sequence[Entry] = ()
-    error: str | None = None
-    where: Scope = ACME
-    exists: set[str] = field(default_factory=set)
-    confirm_error: Exception | None = None
-    block: threading.Event | None = None
-    asked: list[Entry] = field(default_factory=list)
-    on_discover: Callable[[], None] | None = None
-
-    @property
-    def scope(self) -> Scope:
-        return self.where
-
-    def discover(self) -> list[Discovery]:
-        if self.on_discover is not None:
-            self.on_discover()
-        if self.block is not None:
-            self.block.wait()
-        if self.error is not None:
-            return [Discovery(self.where, error=self.error)]
-        return [Discovery(self.where, entries=tuple(self.found), seen=len(self.found))]
-
-    def check(self) -> None:
-        return None
-
-    def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
-        self.asked.extend(entries)
-        if self.confirm_error is not None:
-            raise self.confirm_error
-        return tuple(e for e in entries if isinstance(e, GithubRepo) and e.repo_name in self.exists)
+def broken(error: str = "acme: 500", where: Scope | None = None) -> MemorySource:
+    return MemorySource(error=error, **({"where": where} if where else {}))
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeDatadog]:
-    server = FakeDatadog()
-    server.start()
-    yield server
-    server.stop()
+CASES = {
+    "first-run": Case(
+        None, (ok(repo("a"), repo("b")),), Result.SUCCESS, 1, ["a", "b"], applied=True, counts=(0, 2), plan=(2, 0, 0)
+    ),
+    "second-run-writes-nothing": Case(
+        stored("a", "b"), (ok(repo("a"), repo("b")),), Result.SUCCESS, 0, ["a", "b"], counts=(2, 2), plan=(0, 0, 2)
+    ),
+    "dry-run-writes-nothing": Case(
+        stored("a"),
+        (ok(repo("a"), repo("b")),),
+        Result.SUCCESS,
+        0,
+        ["a"],
+        {"dry_run": True},
+        counts=(1, 1),
+        plan=(1, 0, 1),
+    ),
+    "keep: a failed source keeps its entries": Case(
+        stored("a", "b"),
+        (broken(),),
+        Result.FAILURE,
+        0,
+        ["a", "b"],
+        errors=("acme: 500",),
+        counts=(2, 2),
+        plan=(0, 0, 2),
+    ),
+    "keep: a failed source's entries are written back with the others' changes": Case(
+        stored("a") + stored("x", org="labs"),
+        (ok(repo("a"), repo("n")), broken("labs: 500", LABS)),
+        Result.FAILURE,
+        1,
+        ["a", "n", "x"],
+        errors=("labs: 500",),
+        applied=True,
+        counts=(2, 3),
+        plan=(1, 0, 2),
+    ),
+    "abort writes nothing": Case(
+        stored("a", "b"),
+        (ok(repo("a"), repo("n")), broken("labs: 500", LABS)),
+        Result.FAILURE,
+        0,
+        ["a", "b"],
+        {"on_source_error": "abort"},
+        errors=("labs: 500", "on_source_error is abort: github was not written"),
+    ),
+    "abort with healthy sources writes": Case(
+        stored("a"),
+        (ok(repo("a"), repo("n")),),
+        Result.SUCCESS,
+        1,
+        ["a", "n"],
+        {"on_source_error": "abort"},
+        applied=True,
+    ),
+    "refused by max_deletions": Case(
+        stored("a", "b", "c"),
+        (ok(repo("a")),),
+        Result.REFUSED,
+        0,
+        ["a", "b", "c"],
+        {"max_deletions": 1, "confirm_removals": 0},
+        errors=("refusing to remove 2 of 3",),
+        counts=(3, 3),
+        plan=(0, 2, 1),
+    ),
+    "allow_deletions lets the same plan through": Case(
+        stored("a", "b", "c"),
+        (ok(repo("a")),),
+        Result.SUCCESS,
+        1,
+        ["a"],
+        {"max_deletions": 1, "confirm_removals": 0, "allow_deletions": 1},
+        applied=True,
+        counts=(3, 1),
+        plan=(0, 2, 1),
+    ),
+    "refused: emptying the list": Case(
+        stored("a", "b"), (ok(),), Result.REFUSED, 0, ["a", "b"], {"confirm_removals": 0}, errors=("refusing to empty",)
+    ),
+    "refused while a source failed is a failure": Case(
+        stored("a", "b", "c") + stored("x", org="labs"),
+        (ok(), broken("labs: 500", LABS)),
+        Result.FAILURE,
+        0,
+        ["a", "b", "c", "x"],
+        {"max_deletions": 1, "confirm_removals": 0},
+        errors=("refusing to remove 3 of 4", "labs: 500"),
+    ),
+    "upsert-only adds, never removes": Case(
+        stored("a", "b"),
+        (ok(repo("a"), repo("n")),),
+        Result.SUCCESS,
+        1,
+        ["a", "b", "n"],
+        {"policy": "upsert-only", "max_deletions": 0},
+        applied=True,
+        counts=(2, 3),
+        plan=(1, 0, 2),
+    ),
+    "upsert-only with nothing new writes nothing": Case(
+        stored("a", "b"), (ok(repo("a")),), Result.SUCCESS, 0, ["a", "b"], {"policy": "upsert-only"}
+    ),
+    "extra entries are always in the list": Case(
+        None, (ok(repo("a")),), Result.SUCCESS, 1, ["a", "legacy"], {"extra": [repo("legacy")]}, applied=True
+    ),
+}
 
 
-@pytest.fixture(autouse=True)
-def fresh(fake: FakeDatadog) -> None:
-    fake.reset()
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_orchestrator_cases(case: Case) -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": case.held}} if case.held is not None else None)
+    report = run_once(job(*case.sources, **case.options), target)
+    assert report.result is case.result, report.errors
+    assert len(target.writes) == case.writes
+    assert names(target) == case.after
+    assert report.applied is case.applied
+    assert report.dry_run is bool(case.options.get("dry_run"))
+    for expected in case.errors:
+        assert any(expected in error for error in report.errors), (expected, report.errors)
+    if not case.errors and case.result is Result.SUCCESS:
+        assert report.errors == ()
+    if case.counts is not None:
+        assert (report.current_count, report.final_count) == case.counts
+    if case.plan is not None:
+        assert report.plan is not None
+        assert (len(report.plan.added), len(report.plan.removed), len(report.plan.unchanged)) == case.plan
+    assert not report.interrupted
+    assert [d.scope for d in report.sources] == [s.scope for s in case.sources]
 
 
-@pytest.fixture
-def datadog(fake: FakeDatadog) -> Iterator[DatadogClient]:
-    config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": fake.url})
-    with DatadogClient(config, retry=FAST, sleep=lambda _: None) as client:
-        yield client
+def test_the_report_names_its_run_and_spans_the_run() -> None:
+    ticks = iter([datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 0, 3, tzinfo=UTC)])
+    target = ScriptedTarget()
+    report = run_once(job(ok(repo("a")), run_id="r-1", trigger="http"), target, clock=lambda: next(ticks))
+    assert (report.run_id, report.trigger, report.integration) == ("r-1", "http", GH)
+    assert report.finished_at - report.started_at == timedelta(seconds=3)
 
 
-def settings(**overrides: Any) -> Effective:
-    values: dict[str, Any] = {
-        "schedule": "every 1h",
-        "policy": "sync",
-        "max_deletions": DeletionLimit(percent=100.0),
-        "on_source_error": "keep",
-        "concurrency": 8,
-        "jitter": 0,
-        "run_timeout": 60.0,
-        "run_timeout_text": "1m",
-        "confirm_removals": 50,
-    }
-    values.update(overrides)
-    known = set(Effective.model_fields)
-    return Effective.model_validate({k: v for k, v in values.items() if k in known})
-
-
-def job(*sources: MemorySource, integration: Integration = GH, **kwargs: Any) -> Job:
-    options = {k: kwargs.pop(k) for k in ("dry_run", "allow_deletions", "deadline", "grace_seconds") if k in kwargs}
-    return Job(integration=integration, settings=settings(**kwargs), sources=sources, **options)
-
-
-def names(fake: FakeDatadog, integration: str = "github") -> list[str]:
-    items = fake.store.get(integration, {}).get("enabled_repos", [])
-    return sorted(i["repo_name"] for i in items)
+def test_what_is_written_keeps_the_keys_beside_the_list_and_the_unmanaged_fields() -> None:
+    held = {"enabled_repos": stored("a", team="core"), "auto_sync": True}
+    target = ScriptedTarget({GH: held})
+    run_once(job(ok(repo("a"), repo("b"))), target)
+    ((_, written),) = target.writes
+    assert written["auto_sync"] is True
+    assert written["enabled_repos"] == [*stored("a", team="core"), *stored("b")]
 
 
 @pytest.mark.parametrize(
-    ("seeded", "source", "options", "result", "puts", "after"),
+    "stored_config",
     [
-        pytest.param(None, MemorySource([repo("a"), repo("b")]), {}, Result.SUCCESS, 1, ["a", "b"], id="first-run"),
-        pytest.param(
-            stored("a", "b"),
-            MemorySource([repo("a"), repo("b")]),
-            {},
-            Result.SUCCESS,
-            0,
-            ["a", "b"],
-            id="second-run-writes-nothing",
-        ),
-        pytest.param(
-            stored("a"),
-            MemorySource([repo("a"), repo("b")]),
-            {"dry_run": True},
-            Result.SUCCESS,
-            0,
-            ["a"],
-            id="dry-run-writes-nothing",
-        ),
-        pytest.param(
-            stored("a", "b"),
-            MemorySource(error="acme: 500"),
-            {},
-            Result.FAILURE,
-            0,
-            ["a", "b"],
-            id="failed-source-keeps-entries",
-        ),
-        pytest.param(
-            stored("a", "b"),
-            MemorySource(error="acme: 500"),
-            {"on_source_error": "abort"},
-            Result.FAILURE,
-            0,
-            ["a", "b"],
-            id="abort-writes-nothing",
-        ),
-        pytest.param(
-            stored("a", "b", "c"),
-            MemorySource([repo("a")]),
-            {"max_deletions": DeletionLimit(count=1), "confirm_removals": 0},
-            Result.REFUSED,
-            0,
-            ["a", "b", "c"],
-            id="refused-by-max-deletions",
-        ),
-        pytest.param(
-            stored("a", "b"),
-            MemorySource([repo("a"), repo("n")]),
-            {"policy": "upsert-only"},
-            Result.SUCCESS,
-            1,
-            ["a", "b", "n"],
-            id="upsert-only-adds-never-removes",
-        ),
-        pytest.param(
-            stored("a", "b"),
-            MemorySource([]),
-            {"confirm_removals": 0},
-            Result.REFUSED,
-            0,
-            ["a", "b"],
-            id="emptying-refused",
-        ),
+        pytest.param({"other": 1}, id="no-list-but-other-keys"),
+        pytest.param({"enabled_repos": None}, id="list-null"),
+        pytest.param({"enabled_repos": [{"repo_name": 1}]}, id="items-of-the-wrong-type"),
+        pytest.param({"enabled_repos": ["acme/a"]}, id="items-not-objects"),
     ],
 )
-def test_orchestrator_cases(
-    fake: FakeDatadog,
-    datadog: DatadogClient,
-    seeded: list[dict[str, Any]] | None,
-    source: MemorySource,
-    options: dict[str, Any],
-    result: Result,
-    puts: int,
-    after: list[str],
-) -> None:
-    if seeded is not None:
-        fake.seed("github", {"enabled_repos": seeded})
-    report = run_once(job(source, **options), datadog)
-    assert report.result is result, report.errors
-    assert fake.count("PUT") == puts
-    assert names(fake) == after
-
-
-def test_refused_while_a_source_failed_is_a_failure(fake: FakeDatadog, datadog: DatadogClient) -> None:
-    fake.seed("github", {"enabled_repos": stored("a", "b", "c") + stored("x", org="labs")})
-    labs = MemorySource(error="labs: 500", where=Scope("github.com/labs", ("github.com", "labs")))
-    report = run_once(job(MemorySource([]), labs, max_deletions=DeletionLimit(count=1), confirm_removals=0), datadog)
+def test_a_stored_shape_not_understood_fails_and_writes_nothing(stored_config: dict[str, Any]) -> None:
+    target = ScriptedTarget({GH: stored_config})
+    report = run_once(job(ok(repo("a")), policy="upsert-only"), target)
     assert report.result is Result.FAILURE
-    assert fake.count("PUT") == 0
-    assert any("refusing" in e for e in report.errors) and any("labs: 500" in e for e in report.errors)
+    assert target.writes == []
+    assert target.configs[GH] == stored_config
+    assert report.plan is None and not report.applied
 
 
-@pytest.mark.reliability(system="Datadog GET", outcome="the integration fails; nothing is written")
 @pytest.mark.parametrize(
-    ("status", "body", "headers"),
+    ("error", "shown"),
     [
-        pytest.param(404, "<html><body>Not Found</body></html>", {"content-type": "text/html"}, id="404-html"),
-        pytest.param(404, {"message": "not found"}, {}, id="404-json-not-errors-doc"),
-        pytest.param(404, "", {}, id="404-empty"),
-        pytest.param(302, "", {"location": "https://login.example.com/"}, id="302-login"),
-        pytest.param(301, {"errors": []}, {"location": "https://api.datadoghq.eu/x"}, id="301-site"),
-        pytest.param(202, {"data": {}}, {}, id="202"),
-        pytest.param(203, {"errors": ["x"]}, {}, id="203"),
-        pytest.param(204, "", {}, id="204"),
-        pytest.param(206, {"data": {}}, {}, id="206"),
-        pytest.param(200, {"data": {"attributes": {"config": {"other": 1}}}}, {}, id="200-no-list-other-keys"),
-        pytest.param(200, {"data": {"attributes": {"config": {"enabled_repos": None}}}}, {}, id="200-list-null"),
-        pytest.param(
-            200, {"data": {"attributes": {"config": {"enabled_repos": [{"repo_name": 1}]}}}}, {}, id="200-wrong-types"
-        ),
+        (TransientError("Datadog GET answered 503 (gave up after 5 attempts)", system="datadog"), "503"),
+        (PermanentError("Datadog GET answered 403: Forbidden", system="datadog", status=403), "403"),
+        (ShapeError("Datadog github config: enabled_repos is not a list"), "not a list"),
     ],
 )
-def test_an_answer_that_is_not_datadogs_never_becomes_an_empty_list(
-    fake: FakeDatadog, datadog: DatadogClient, status: int, body: Any, headers: dict[str, str]
-) -> None:
-    fake.seed("github", {"enabled_repos": stored("a", "b")})
-    fake.faults.add(Fault(method="GET", path="entity_integrations", status=status, body=body, headers=headers))
-    report = run_once(job(MemorySource([repo("a"), repo("n")]), policy="upsert-only"), datadog)
+def test_a_read_that_fails_fails_the_run_with_the_reason(error: Exception, shown: str) -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a")}})
+    target.get_errors = [error]  # type: ignore[list-item]
+    report = run_once(job(ok(repo("a"), repo("b"))), target)
     assert report.result is Result.FAILURE
-    assert fake.count("PUT") == 0
-    assert names(fake) == ["a", "b"]
+    assert target.writes == []
+    assert any(shown in e for e in report.errors)
 
 
-@pytest.mark.reliability(
-    system="Datadog stored list",
-    answer="case duplicates R1 and r1, each with its own field",
-    outcome="the dropped duplicate is a removal for the guard (refused at max_deletions 0)",
-)
-def test_case_duplicates_each_count_as_a_removal(fake: FakeDatadog, datadog: DatadogClient) -> None:
-    fake.seed("github", {"enabled_repos": stored("R1", team="a") + stored("r1", team="b") + stored("k")})
-    report = run_once(job(MemorySource([repo("r1"), repo("k")]), max_deletions=DeletionLimit(count=0)), datadog)
-    assert report.result is Result.REFUSED
-    assert report.plan is not None and len(report.plan.removed) == 1
-    assert fake.count("PUT") == 0
+def test_a_failed_put_is_a_failure_that_says_nothing_was_applied() -> None:
+    target = ScriptedTarget()
+    target.put_error = TransientError("Datadog PUT answered 500 (gave up after 5 attempts)", system="datadog")
+    report = run_once(job(ok(repo("a"))), target)
+    assert report.result is Result.FAILURE and not report.applied
+    assert report.errors == ("Datadog PUT answered 500 (gave up after 5 attempts)",)
 
 
-@pytest.mark.reliability(
-    system="Datadog stored list",
-    answer="case duplicates under upsert-only",
-    outcome="both written back, each with its own unmanaged fields",
-)
-def test_upsert_only_keeps_every_duplicate_with_its_own_fields(fake: FakeDatadog, datadog: DatadogClient) -> None:
-    fake.seed("github", {"enabled_repos": stored("R1", team="a") + stored("r1", team="b")})
-    report = run_once(job(MemorySource([repo("r1"), repo("new")]), policy="upsert-only"), datadog)
+def test_a_put_whose_answer_is_unreadable_is_confirmed_by_reading_the_list_back() -> None:
+    target = ScriptedTarget()
+    target.put_answer = "unreadable"
+    report = run_once(job(ok(repo("a"), repo("b"))), target)
+    assert report.result is Result.SUCCESS, report.errors
+    assert report.applied and report.final_count == 2
+    assert target.reads == 3  # the read, the re-read before the PUT, the read-back
+
+
+def test_a_put_whose_answer_and_read_back_both_fail_says_it_was_written() -> None:
+    target = ScriptedTarget()
+    target.put_answer = "unreadable"
+    target.get_errors = [None, None, TransientError("Datadog GET answered 500")]
+    report = run_once(job(ok(repo("a"))), target)
+    assert report.result is Result.FAILURE and report.applied
+    assert report.final_count == 1
+    assert any("accepted the PUT, but the list could not be read back" in e for e in report.errors)
+
+
+def test_a_put_whose_answer_lacks_what_was_written_is_a_failure() -> None:
+    target = ScriptedTarget()
+    target.put_answer = "empty"
+    report = run_once(job(ok(repo("a"), repo("b"))), target)
+    assert report.result is Result.FAILURE and report.applied
+    assert report.final_count == 0
+    assert any("holds 0 entries without 2 of the 2 written" in e for e in report.errors), report.errors
+
+
+def test_a_put_answer_with_every_entry_written_is_a_success_even_with_more() -> None:
+    target = ScriptedTarget()
+    target.after_read = [[], stored("theirs")]  # nothing changes before the PUT; the read-back is never needed
+    report = run_once(job(ok(repo("a"))), target)
     assert report.result is Result.SUCCESS
-    items = fake.store["github"]["enabled_repos"]
-    assert sorted((i["repo_name"], i.get("team")) for i in items) == [("R1", "a"), ("new", None), ("r1", "b")]
-
-
-@pytest.mark.reliability(
-    system="Datadog stored list",
-    answer="PagerDuty accounts without subdomain",
-    outcome="each counted as a removal; upsert-only keeps them all",
-)
-def test_pagerduty_accounts_without_subdomain_are_each_counted(fake: FakeDatadog, datadog: DatadogClient) -> None:
-    fake.seed(
-        "pagerduty", {"accounts": [{"enabled": True}, {"enabled": False}, {"enabled": True, "subdomain": "acme"}]}
-    )
-    source = MemorySource([PagerDutyAccount(True, "acme")], where=Scope("pagerduty:acme", ("acme",)))
-    report = run_once(job(source, integration=Integration.PAGERDUTY, max_deletions=DeletionLimit(count=1)), datadog)
-    assert report.result is Result.REFUSED
-    assert report.plan is not None and len(report.plan.removed) == 2
-    upsert = run_once(job(source, integration=Integration.PAGERDUTY, policy="upsert-only"), datadog)
-    assert upsert.result is Result.SUCCESS
-    assert len(fake.store["pagerduty"]["accounts"]) == 3
-
-
-class SecondWriter(DatadogClient):
-    """Datadog as seen while another writer changes the list right after each of syncer's reads."""
-
-    def __init__(self, *args: Any, writes: list[list[dict[str, Any]]], fake: FakeDatadog, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.writes, self.fake = writes, fake
-
-    def get_config(self, integration: Integration, deadline: Deadline | None = None) -> Current:
-        current = super().get_config(integration, deadline)
-        if self.writes:
-            self.fake.seed("github", {"enabled_repos": self.writes.pop(0)})
-        return current
-
-
-def writer(fake: FakeDatadog, writes: list[list[dict[str, Any]]]) -> SecondWriter:
-    config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": fake.url})
-    return SecondWriter(config, retry=FAST, sleep=lambda _: None, writes=writes, fake=fake)
 
 
 @pytest.mark.reliability(
@@ -311,13 +273,14 @@ def writer(fake: FakeDatadog, writes: list[list[dict[str, Any]]]) -> SecondWrite
     answer="another writer changes the list between the read and the PUT",
     outcome="re-read before the PUT, planned again: the other writer's entries are kept",
 )
-def test_a_concurrent_writers_entries_survive_the_put(fake: FakeDatadog) -> None:
-    fake.seed("github", {"enabled_repos": stored("a")})
-    with writer(fake, [stored("a", "theirs")]) as dd:
-        report = run_once(job(MemorySource([repo("a"), repo("mine")]), policy="upsert-only"), dd)
+def test_a_concurrent_writers_entries_survive_the_put() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a")}})
+    target.after_read = [stored("a", "theirs")]
+    report = run_once(job(ok(repo("a"), repo("mine")), policy="upsert-only"), target)
     assert report.result is Result.SUCCESS
-    assert names(fake) == ["a", "mine", "theirs"]
-    assert fake.count("PUT") == 1
+    assert names(target) == ["a", "mine", "theirs"]
+    assert len(target.writes) == 1
+    assert report.current_count == 2
 
 
 @pytest.mark.reliability(
@@ -325,14 +288,56 @@ def test_a_concurrent_writers_entries_survive_the_put(fake: FakeDatadog) -> None
     answer="the list changes on every read",
     outcome="fails after 3 re-plans; nothing written",
 )
-def test_a_list_that_keeps_changing_fails_without_a_write(fake: FakeDatadog) -> None:
-    fake.seed("github", {"enabled_repos": stored("a")})
-    churn = [stored("a", f"t{i}") for i in range(10)]
-    with writer(fake, churn) as dd:
-        report = run_once(job(MemorySource([repo("a"), repo("mine")]), policy="upsert-only"), dd)
+def test_a_list_that_keeps_changing_fails_without_a_write() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a")}})
+    target.after_read = [stored("a", f"t{i}") for i in range(10)]
+    report = run_once(job(ok(repo("a"), repo("mine")), policy="upsert-only"), target)
     assert report.result is Result.FAILURE
-    assert "changed" in " ".join(report.errors)
-    assert fake.count("PUT") == 0
+    assert f"changed {REPLANS + 1} times between the plan and the PUT" in " ".join(report.errors)
+    assert target.writes == []
+    assert target.reads == 1 + REPLANS + 1  # the first read, then one re-read per plan
+
+
+def test_a_list_that_changes_fewer_times_than_the_limit_is_written() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a")}})
+    target.after_read = [stored("a", f"t{i}") for i in range(REPLANS)]
+    report = run_once(job(ok(repo("a"), repo("mine")), policy="upsert-only"), target)
+    assert report.result is Result.SUCCESS
+    assert len(target.writes) == 1
+
+
+@pytest.mark.reliability(
+    system="Datadog stored list",
+    answer="case duplicates R1 and r1, each with its own field",
+    outcome="the dropped duplicate is a removal for the guard (refused at max_deletions 0)",
+)
+def test_case_duplicates_each_count_as_a_removal() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("R1", team="a") + stored("r1", team="b") + stored("k")}})
+    report = run_once(job(ok(repo("r1"), repo("k")), max_deletions=0), target)
+    assert report.result is Result.REFUSED
+    assert report.plan is not None and len(report.plan.removed) == 1
+    assert target.writes == []
+
+
+def test_upsert_only_keeps_every_duplicate_with_its_own_fields() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("R1", team="a") + stored("r1", team="b")}})
+    report = run_once(job(ok(repo("r1"), repo("new")), policy="upsert-only"), target)
+    assert report.result is Result.SUCCESS
+    items: Any = target.configs[GH]["enabled_repos"]
+    assert sorted((i["repo_name"], i.get("team")) for i in items) == [("R1", "a"), ("new", None), ("r1", "b")]
+
+
+def test_pagerduty_accounts_without_subdomain_are_each_counted() -> None:
+    pd = Integration.PAGERDUTY
+    held = {"accounts": [{"enabled": True}, {"enabled": False}, {"enabled": True, "subdomain": "acme"}]}
+    source = MemorySource([PagerDutyAccount(True, "acme")], where=Scope("pagerduty:acme", ("acme",)))
+    target = ScriptedTarget({pd: held})
+    report = run_once(job(source, integration=pd, max_deletions=1), target)
+    assert report.result is Result.REFUSED
+    assert report.plan is not None and len(report.plan.removed) == 2
+    upsert = run_once(job(source, integration=pd, policy="upsert-only"), target)
+    assert upsert.result is Result.SUCCESS
+    assert target.writes == [] and upsert.plan is not None and not upsert.plan.has_changes
 
 
 @pytest.mark.reliability(
@@ -348,27 +353,26 @@ def test_a_list_that_keeps_changing_fails_without_a_write(fake: FakeDatadog) -> 
         pytest.param({"b", "c"}, None, 0, ["a"], id="off"),
     ],
 )
-def test_confirm_removals(
-    fake: FakeDatadog,
-    datadog: DatadogClient,
-    exists: set[str],
-    confirm_error: Exception | None,
-    limit: int,
-    after: list[str],
-) -> None:
-    fake.seed("github", {"enabled_repos": stored("a", "b", "c")})
+def test_confirm_removals(exists: set[str], confirm_error: Exception | None, limit: int, after: list[str]) -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b", "c")}})
     source = MemorySource([repo("a")], exists=exists, confirm_error=confirm_error)
-    report = run_once(job(source, confirm_removals=limit), datadog)
+    report = run_once(job(source, confirm_removals=limit), target)
     assert report.result is Result.SUCCESS, report.errors
-    assert names(fake) == after
+    assert names(target) == after
     assert len(source.asked) == min(limit, 2)
 
 
-def test_confirm_asks_only_healthy_scopes_and_never_for_extra(fake: FakeDatadog, datadog: DatadogClient) -> None:
-    fake.seed("github", {"enabled_repos": stored("a", "b") + stored("x", org="labs")})
-    labs_scope = Scope("github.com/labs", ("github.com", "labs"))
-    healthy, failed = MemorySource([repo("a")]), MemorySource(error="labs: 500", where=labs_scope)
-    run_once(job(healthy, failed), datadog)
+def test_confirm_is_off_under_upsert_only() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b")}})
+    source = MemorySource([repo("a")], exists={"b"})
+    run_once(job(source, policy="upsert-only"), target)
+    assert source.asked == []
+
+
+def test_confirm_asks_only_healthy_scopes_and_never_for_extra() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b", "legacy") + stored("x", org="labs")}})
+    healthy, failed = MemorySource([repo("a")]), MemorySource(error="labs: 500", where=LABS)
+    run_once(job(healthy, failed, extra=[repo("legacy")]), target)
     assert [e.key() for e in healthy.asked] == [repo("b").key()]
     assert failed.asked == []
 
@@ -378,98 +382,48 @@ def test_confirm_asks_only_healthy_scopes_and_never_for_extra(fake: FakeDatadog,
     answer="a listing that never returns",
     outcome="abandoned at run_timeout; the run fails, its entries are kept, nothing is written",
 )
-def test_a_source_stuck_past_the_deadline_is_abandoned_and_nothing_is_written(
-    fake: FakeDatadog, datadog: DatadogClient
-) -> None:
-    fake.seed("github", {"enabled_repos": stored("a", "b")})
+def test_a_source_stuck_past_the_deadline_is_abandoned_and_nothing_is_written() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b")}})
     stuck = MemorySource([repo("a")], block=threading.Event())
     started = time.monotonic()
-    report = run_once(job(stuck, deadline=Deadline(0.3), grace_seconds=0.2), datadog)
+    report = run_once(job(stuck, deadline=Deadline(0.3), grace_seconds=0.2), target)
     assert time.monotonic() - started < 5
     assert report.result is Result.FAILURE
+    assert report.sources[0].abandoned
     assert "run_timeout" in " ".join(report.errors)
-    assert fake.count("PUT") == 0
-    stuck.block.set() if stuck.block else None
+    assert target.writes == []
+    assert stuck.block is not None
+    stuck.block.set()
 
 
-def test_a_stop_during_discovery_writes_nothing_and_reports_interrupted(
-    fake: FakeDatadog, datadog: DatadogClient
-) -> None:
+def test_a_stop_during_discovery_writes_nothing_and_reports_interrupted() -> None:
     stop = Stop()
+    target = ScriptedTarget()
     source = MemorySource([repo("a"), repo("new")], on_discover=lambda: stop.stop("interrupted by SIGINT", "SIGINT"))
-    report = run_once(job(source, deadline=Deadline(60, stop=stop)), datadog)
+    report = run_once(job(source, deadline=Deadline(60, stop=stop)), target)
     assert report.interrupted
     assert report.result is Result.FAILURE
     assert "interrupted by SIGINT" in " ".join(report.errors)
-    assert fake.count("PUT") == 0
+    assert target.writes == []
 
 
-@pytest.mark.reliability(
-    system="Datadog PUT",
-    answer="429 with X-RateLimit-Reset far past the run's deadline",
-    outcome="no wait past the deadline, no PUT after it; the run fails",
-)
-def test_put_retries_end_at_the_deadline(fake: FakeDatadog) -> None:
-    fake.rate_limited(method="PUT", path="entity_integrations", retry_after=30.0, times=None)
-    config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": fake.url})
-    deadline = Deadline(2.0)
-    started = time.monotonic()
-    with DatadogClient(config, retry=RetryPolicy(attempts=5, max_wait=120.0), sleep=deadline.sleep) as dd:
-        report = run_once(job(MemorySource([repo("a")]), deadline=deadline), dd)
-    assert time.monotonic() - started < 10
-    assert report.result is Result.FAILURE
-    assert fake.count("PUT") == 1
-    assert "github" not in fake.store
+def test_a_bug_in_a_source_fails_only_its_scope() -> None:
+    class Broken(MemorySource):
+        def discover(self) -> list[Any]:
+            raise KeyError("surprise")
 
-
-def test_a_stop_during_put_retries_starts_no_further_put(fake: FakeDatadog) -> None:
-    fake.rate_limited(method="PUT", path="entity_integrations", retry_after=5.0, times=None)
-    config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": fake.url})
-    stop = Stop()
-    deadline = Deadline(60, stop=stop)
-    threading.Timer(0.5, stop.stop, args=("interrupted by SIGINT", "SIGINT")).start()
-    with DatadogClient(config, retry=RetryPolicy(attempts=5, max_wait=120.0), sleep=deadline.sleep) as dd:
-        report = run_once(job(MemorySource([repo("a")]), deadline=deadline), dd)
-    assert report.interrupted and not report.applied
-    assert fake.count("PUT") == 1
-
-
-@pytest.mark.reliability(system="Datadog PUT", outcome="the run fails, naming the entries Datadog does not hold")
-@pytest.mark.parametrize(
-    ("body", "stores"),
-    [
-        pytest.param("<html>ok</html>", False, id="200-html-and-nothing-stored"),
-        pytest.param({"data": {"attributes": {"config": {"enabled_repos": []}}}}, True, id="200-other-list"),
-    ],
-)
-def test_a_put_whose_answer_does_not_hold_the_list_is_a_failure(
-    fake: FakeDatadog, datadog: DatadogClient, body: Any, stores: bool
-) -> None:
-    fake.faults.add(Fault(method="PUT", path="entity_integrations", status=200, body=body))
-    report = run_once(job(MemorySource([repo("a"), repo("b")])), datadog)
-    assert report.result is Result.FAILURE
-    assert report.applied
-    assert any("without 2 of the 2 written" in e for e in report.errors), report.errors
-
-
-def test_a_put_with_an_unreadable_answer_is_confirmed_by_reading_the_list(
-    fake: FakeDatadog, datadog: DatadogClient
-) -> None:
-    fake.faults.add(Fault(method="PUT", path="entity_integrations", malformed=True))  # stored, answer cut in half
-    report = run_once(job(MemorySource([repo("a"), repo("b")])), datadog)
-    assert report.result is Result.SUCCESS, report.errors
-    assert report.applied and report.final_count == 2
-    assert names(fake) == ["a", "b"]
-    assert fake.count("GET") == 3  # the read, the re-read before the PUT, and the read-back of an unreadable answer
-
-
-def test_a_put_whose_answer_and_read_back_both_fail_is_a_failure_that_says_it_was_written(
-    fake: FakeDatadog, datadog: DatadogClient
-) -> None:
-    fake.faults.add(Fault(method="PUT", path="entity_integrations", malformed=True))  # stored, answer cut in half
-    fake.faults.add(Fault(method="GET", path="entity_integrations", times=2))  # the read and the re-read go through
-    fake.faults.add(Fault(method="GET", path="entity_integrations", status=500, times=None))  # the read-back fails
-    report = run_once(job(MemorySource([repo("a")])), datadog)
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a") + stored("x", org="labs")}})
+    report = run_once(job(ok(repo("a"), repo("n")), Broken(where=LABS)), target)
     assert report.result is Result.FAILURE and report.applied
-    assert any("could not be read back" in e for e in report.errors), report.errors
-    assert names(fake) == ["a"]
+    assert names(target) == ["a", "n", "x"]
+    assert any("github.com/labs: KeyError" in e for e in report.errors)
+
+
+def test_a_bug_in_the_target_is_a_failed_run_not_a_crash() -> None:
+    class Buggy(ScriptedTarget):
+        def get_config(self, integration: Integration, deadline: Deadline | None = None) -> Any:
+            raise ZeroDivisionError("boom")
+
+    report = run_once(job(ok(repo("a"))), Buggy())
+    assert report.result is Result.FAILURE
+    assert report.errors == ("unexpected error: ZeroDivisionError: boom",)

@@ -22,7 +22,7 @@ class Source(Protocol):
         ...
 
     def check(self) -> None:
-        """Check the credentials against the API (for `validate --online`); raise SourceError on failure."""
+        """Check the credentials against the API (for `validate --online`); raise SyncerError on failure."""
         ...
 
     def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:

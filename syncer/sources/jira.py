@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from syncer.config import JiraSource
 from syncer.deadline import Deadline
-from syncer.errors import PermanentError, SourceError
+from syncer.errors import PermanentError, SyncerError
 from syncer.filters import NameFilter
 from syncer.model import Discovery, Entry, JiraProject, Scope
 from syncer.redact import redact
@@ -61,7 +61,7 @@ class JiraProjects:
         try:
             with closing(self._client()) as client:
                 projects = self._projects(client)
-        except SourceError as exc:
+        except SyncerError as exc:
             return [Discovery(self.scope, error=self._shown(str(exc)))]
         self._listed = frozenset(p.key.casefold() for p in projects)
         entries: tuple[Entry, ...] = tuple(
@@ -70,7 +70,7 @@ class JiraProjects:
         return [Discovery(self.scope, entries=entries, seen=len(projects))]
 
     def check(self) -> None:
-        """Reach the site (serverInfo) and prove the credentials (myself); raise SourceError on failure."""
+        """Reach the site (serverInfo) and prove the credentials (myself); raise SyncerError on failure."""
         with closing(self._client()) as client:
             client.get("serverInfo")
             client.get("myself")
@@ -105,7 +105,7 @@ class JiraProjects:
             project = parse_project(client.get(path), client.where(path))
         except NotFound:
             return False
-        except SourceError:
+        except SyncerError:
             return True  # never a removal on doubt (an error, another status, the deadline)
         if project.key.casefold() != key.casefold() and project.key.casefold() in listed:
             return False  # renamed: the listing has it under its new key
@@ -152,7 +152,7 @@ class JiraProjects:
                 if number == 1:
                     raise  # no project/search here: the caller falls back to GET /project
                 raise PermanentError(f"{exc} on page {number}") from exc
-            except SourceError as exc:
+            except SyncerError as exc:
                 if number == 1:
                     raise
                 raise type(exc)(f"{exc} on page {number} (startAt={start})") from exc

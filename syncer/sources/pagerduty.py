@@ -8,7 +8,7 @@ from contextlib import closing
 
 from syncer.config import PagerDutySource
 from syncer.deadline import Deadline
-from syncer.errors import PermanentError, SourceError
+from syncer.errors import PermanentError, SyncerError
 from syncer.filters import NameFilter
 from syncer.model import Discovery, Entry, PagerDutyAccount, Scope
 from syncer.redact import display_url, redact
@@ -57,7 +57,7 @@ class PagerDutyAccounts:
             try:
                 with closing(self._client()) as client:
                     subdomain = client.subdomain()
-            except SourceError as exc:
+            except SyncerError as exc:
                 return [Discovery(self.scope, error=secrets_of(self._source).redact(redact(str(exc))))]
         scope = _account_scope(subdomain)
         if not self._names.matches(subdomain):

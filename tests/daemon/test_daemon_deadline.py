@@ -16,7 +16,7 @@ import pytest
 from syncer import configfile, daemon
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline
-from syncer.errors import DatadogError
+from syncer.errors import Stopped
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import Job
 from syncer.retry import RetryPolicy
@@ -117,16 +117,16 @@ def test_the_guard_refuses_puts_once_abandoned_stopped_or_past_the_deadline() ->
     gate = PutGate()
     abandoned = RunGuard()
     assert abandoned.abandon() is True
-    with pytest.raises(DatadogError, match="abandoned"):
+    with pytest.raises(Stopped, match="abandoned"):
         gate.put(abandoned).__enter__()
     late = RunGuard()
     late.deadline = Deadline(0.0)
-    with pytest.raises(DatadogError, match="PUT not sent: run_timeout"):
+    with pytest.raises(Stopped, match="PUT not sent: run_timeout"):
         gate.put(late).__enter__()
     stopped = RunGuard()
     stopped.deadline = Deadline(60.0)
     stopped.deadline.stop("the daemon is shutting down")
-    with pytest.raises(DatadogError, match="shutting down"):
+    with pytest.raises(Stopped, match="shutting down"):
         gate.put(stopped).__enter__()
     fine = RunGuard()
     fine.deadline = Deadline(60.0)
@@ -214,7 +214,7 @@ def test_a_run_that_ignores_its_deadline_is_abandoned_shown_and_never_puts(
         release.wait(30)  # deaf to its deadline, as a wedged library call would be
         try:
             datadog.put_config(job.integration, {"enabled_repos": []})
-        except DatadogError as exc:
+        except Stopped as exc:
             refused.append(str(exc))
         else:
             refused.append("sent")

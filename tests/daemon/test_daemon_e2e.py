@@ -13,6 +13,7 @@ import pytest
 
 from syncer.simulator import Fault, Simulator
 from tests.daemon.conftest import SPEC_METRICS
+from tests.orchestrator import COUNT_KEYS, REPORT_KEYS
 
 if TYPE_CHECKING:
     from tests.daemon.conftest import DaemonProcess
@@ -79,6 +80,9 @@ def test_trigger_with_wait_performs_the_sync(daemon: DaemonProcess, sim: Simulat
         sim.datadog.store["github"]["enabled_repos"]
     )
     assert daemon.github()["last_run"]["run_id"] == body["run_id"]
+    assert (github["run_id"], github["trigger"]) == (body["run_id"], "http")
+    assert daemon.github()["last_run"] == github  # /status and POST /sync?wait=true: the same object
+    assert set(github) == REPORT_KEYS and set(github["counts"]) == COUNT_KEYS
 
 
 def test_trigger_without_wait_answers_202_and_runs_in_the_background(daemon: DaemonProcess) -> None:

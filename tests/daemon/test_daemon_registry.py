@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncer.errors import DatadogError
+from syncer.errors import Stopped
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.status import Busy, Closed, Registry
 from syncer.writegate import PutGate
@@ -141,7 +141,7 @@ def test_the_put_gate_waits_for_a_put_in_flight_and_refuses_new_ones() -> None:
     worker.start()
     assert inside.wait(5)
     assert gate.close(0.05) is False
-    with pytest.raises(DatadogError, match="shutting down"):
+    with pytest.raises(Stopped, match="shutting down"):
         gate.put().__enter__()
     leave.set()
     assert gate.close(5) is True

@@ -14,7 +14,7 @@ from datadog_api_client import Configuration
 from datadog_api_client.model_utils import validate_and_convert_types
 from datadog_api_client.v2.model.entity_integration_config_request import EntityIntegrationConfigRequest
 
-from syncer import cli, runner
+from syncer import cli
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
 
@@ -45,7 +45,6 @@ def sim() -> Iterator[Simulator]:
 def fresh(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """New seed data, no faults, zero counters, fast retries, and the simulator's credentials in the env."""
     sim.reset()
-    monkeypatch.setattr(runner, "DEFAULT_POLICY", FAST)
     for name, value in sim.env().items():
         monkeypatch.setenv(name, value)
 
@@ -67,7 +66,7 @@ def syncer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., 
         path = tmp_path / "syncer.yaml"
         path.write_text(config if isinstance(config, str) else yaml.safe_dump(config))
         capsys.readouterr()
-        code = cli.main(["--config", str(path), "--log-format", "json", *args])
+        code = cli.main(["--config", str(path), "--log-format", "json", *args], retry=FAST)
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 

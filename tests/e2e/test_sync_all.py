@@ -9,6 +9,7 @@ import pytest
 
 from syncer.simulator import Fault, Simulator
 from tests.e2e.conftest import Run, official_model, stored_names, total_requests
+from tests.orchestrator import COUNT_KEYS, REPORT_KEYS
 
 Syncer = Callable[..., Run]
 
@@ -19,6 +20,10 @@ def test_three_integrations_written_then_in_step(sim: Simulator, syncer: Syncer)
     first = syncer(config, "sync", "--output", "json")
     assert first.code == 0, first.err
     assert [r["status"] for r in first.json()["integrations"]] == ["success"] * 3
+    run_id = first.json()["run_id"]
+    for item in first.json()["integrations"]:  # the one report object, as /status and POST /sync give it
+        assert set(item) == REPORT_KEYS and set(item["counts"]) == COUNT_KEYS
+        assert (item["run_id"], item["trigger"]) == (run_id, "cli")
     assert stored_names(sim, "pagerduty") == {"acme", "acme-eu", "acme-legacy"}
     legacy = next(a for a in sim.datadog.store["pagerduty"]["accounts"] if a["subdomain"] == "acme-legacy")
     assert legacy["enabled"] is False

@@ -1,0 +1,70 @@
+"""Discovery: run every source of an integration at once, bounded by the run's deadline; a stuck one is abandoned."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+from syncer.deadline import Deadline
+from syncer.model import Discovery
+from syncer.sources.base import Source
+
+log = logging.getLogger(__name__)
+GRACE_SECONDS = 5.0  # after the deadline, how long sources get to notice it and return before they are abandoned
+POLL_SECONDS = 0.1
+
+
+def run(sources: Sequence[Source], deadline: Deadline | None = None, grace: float = GRACE_SECONDS) -> list[Discovery]:
+    """Run every source concurrently; a source that raises, or outlives the deadline, fails its whole scope.
+
+    Sources run in daemon threads: one that does not return by the deadline (plus a short grace) is abandoned —
+    its scope fails and whatever it finds later is never used, so a stuck server cannot hold the run.
+    """
+    bound = deadline or Deadline.unbounded()
+    futures = [_start(source) for source in sources]
+    out: list[Discovery] = []
+    give_up: list[float] = []  # when the run ended (deadline or stop) plus the grace: shared by every source
+    for source, future in zip(sources, futures, strict=True):
+        label = source.scope.label
+        try:
+            out.extend(_await(future, bound, grace, give_up))
+        except TimeoutError:
+            reason = bound.reason if bound.stopped else "run_timeout exceeded"
+            log.error("%s: still listing at the run's end; abandoned", label, extra={"source": label})
+            error = f"{label}: {reason}; the listing was abandoned"
+            out.append(Discovery(source.scope, error=error, abandoned=True))
+        except Exception as exc:
+            log.exception("source raised", extra={"source": label})
+            out.append(Discovery(source.scope, error=f"{label}: {type(exc).__name__}: {exc}"))
+    return out
+
+
+def _await(future: Future[list[Discovery]], bound: Deadline, grace: float, give_up: list[float]) -> list[Discovery]:
+    """The source's result; TimeoutError once the run ended (deadline or stop) and the grace is over."""
+    while True:
+        try:
+            return future.result(timeout=POLL_SECONDS)
+        except TimeoutError:
+            if not bound.expired:
+                continue
+            now = time.monotonic()
+            if not give_up:
+                give_up.append(now + grace)
+            if now >= give_up[0]:
+                raise
+
+
+def _start(source: Source) -> Future[list[Discovery]]:
+    future: Future[list[Discovery]] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(source.discover())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name=f"source-{source.scope.label}", daemon=True).start()
+    return future
