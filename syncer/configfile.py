@@ -44,7 +44,8 @@ def parse(tree: dict[str, object], env: Mapping[str, str], origin: str = "config
     """Validate an already-parsed configuration tree; relative `*_file` paths are relative to `base`."""
     try:
         resolved = _resolve(tree, env, "", base)
-        assert isinstance(resolved, dict)
+        if not isinstance(resolved, dict):  # a mapping resolves to a mapping; this names the bug if it did not
+            raise ConfigError(f"the top level resolved to {kind(resolved)}, not a mapping of sections")
         _datadog_defaults(resolved, env)
     except ConfigError as exc:
         raise ConfigError(redact(f"{origin}: {exc}")) from None

@@ -8,9 +8,10 @@ from typing import Any
 
 SCALES = ("small", "large", "xlarge")
 
-# Credentials the fakes accept out of the box.
-GITHUB_TOKEN = "ghp_SimulatorGithubComToken0000000000000"
-GHES_TOKEN = "ghp_SimulatorGhesToken000000000000000000"
+# Credentials the fakes accept out of the box. None has the shape of a real token (GitHub's `ghp_` + 36
+# characters, ...): a secret scanner must not take the simulator's for a leak (tests/test_secret_scan.py).
+GITHUB_TOKEN = "sim-github-com-token"
+GHES_TOKEN = "sim-ghes-token"
 JIRA_EMAIL = "bot@acme.com"
 JIRA_API_TOKEN = "ATATT3xFfGF0SimulatorJiraCloudApiToken"
 JIRA_DC_TOKEN = "NjE2OTkzMzU4NDYxSimulatorJiraDcPersonalToken"

@@ -156,7 +156,7 @@ class PagerDutyClient:
 
     def _get_once(self, path: str, params: Mapping[str, str | int] | None, where: str) -> object:
         self._deadline.check(where)
-        self._client.timeout = self._timeout()  # type: ignore[assignment]
+        self._client.timeout = self._timeout()  # type: ignore[assignment]  # as in __init__: typed int upstream
         try:
             response = self._client.get(f"/{path.lstrip('/')}", params=dict(params or {}))
         except _Retryable as exc:
