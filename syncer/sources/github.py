@@ -14,23 +14,22 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from urllib.parse import quote
 
-import requests
-from github import Auth, Github, GithubException
+from github import Auth, Github
 
-from syncer import retry
 from syncer.config import GithubSource
 from syncer.deadline import Deadline
-from syncer.errors import PermanentError, SourceError, Stopped, TransientError
+from syncer.errors import PermanentError, Stopped, SyncerError
 from syncer.filters import NameFilter, RepoFilter
 from syncer.model import Discovery, Entry, GithubRepo, Scope
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.github_auth import GithubAuth, new_client
 from syncer.sources.github_confirm import Listing, Lookup, Names, confirm_entries
-from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, incomplete, parse_page
-from syncer.sources.github_transport import asked_wait, quoted, request_json, translate
+from syncer.sources.github_errors import SYSTEM, prefixed, quoted
+from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, incomplete, parse_page, repeats
+from syncer.sources.github_transport import Retrying, fetch
 from syncer.sources.slots import SLOTS
 
-__all__ = ["MAX_PAGES", "PER_PAGE", "GithubRepos", "Page", "_page", "repo_filter", "translate"]
+__all__ = ["MAX_PAGES", "PER_PAGE", "GithubRepos", "Page", "_page", "repo_filter"]
 
 log = logging.getLogger(__name__)
 _page = parse_page  # the name the page tests know
@@ -48,14 +47,6 @@ def repo_filter(source: GithubSource) -> RepoFilter:
     )
 
 
-class _Final(Exception):
-    """Carries a failure out of retry.call without it being retried."""
-
-    def __init__(self, error: SourceError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 class GithubRepos:
     """Lists the repos of one GitHub host (github.com or GHES) for syncer's github integration."""
 
@@ -69,9 +60,9 @@ class GithubRepos:
     ) -> None:
         self._source = source
         self._concurrency = max(concurrency, 1)
-        self._policy = policy or RetryPolicy()
-        self._deadline = deadline or Deadline.unbounded()
-        self._sleep: Sleep = self._deadline.sleep if sleep is None or sleep is time.sleep else sleep
+        bound = deadline or Deadline.unbounded()
+        waits: Sleep = bound.sleep if sleep is None or sleep is time.sleep else sleep
+        self._retrying = Retrying(policy or RetryPolicy(), waits, bound)
         self._filter = repo_filter(source)
         self._in_flight = SLOTS.for_url(source.base_url, self._concurrency)
         self._local = threading.local()
@@ -92,7 +83,7 @@ class GithubRepos:
     def discover(self) -> list[Discovery]:
         """One Discovery per org; a failure to find the orgs fails the whole host."""
         self._listings, self._failed = None, set()
-        auth = GithubAuth(self._source, self._policy, self._deadline)
+        auth = GithubAuth(self._source, self._retrying)
         try:
             targets, missing = self._targets(auth)
             listings: dict[str, Listing] = {}
@@ -100,8 +91,8 @@ class GithubRepos:
             self._failed = {d.scope.owns[1] for d in found if not d.ok and d.scope.owns and len(d.scope.owns) > 1}
             self._listings = listings
             return found
-        except (GithubException, requests.RequestException, SourceError) as exc:
-            error = translate(exc, f"{self._source.hostname}: listing the app's installations")
+        except SyncerError as exc:
+            error = prefixed(exc, f"{self._source.hostname}: listing the app's installations")
             return [Discovery(self.scope, error=str(error))]
         finally:
             self._close()
@@ -119,7 +110,7 @@ class GithubRepos:
             filter=self._filter,
             client=self._client,
             in_flight=self._in_flight,
-            deadline=self._deadline,
+            retrying=self._retrying,
             concurrency=self._concurrency,
         )
         try:
@@ -128,28 +119,37 @@ class GithubRepos:
             self._close()
 
     def check(self) -> None:
-        """Reach every configured org (or the app's installations) with the configured credentials."""
-        auth = GithubAuth(self._source, self._policy, self._deadline)
-        problems: list[str] = []
+        """Reach every configured org (or the app's installations) with the configured credentials.
+
+        Every org's problem is gathered into one PermanentError; a stop or the deadline is raised as it is.
+        """
+        auth = GithubAuth(self._source, self._retrying)
         try:
-            targets, missing = self._targets(auth)
-            problems.extend(d.error or "" for d in missing)
-            for org, org_auth in targets:
-                where = f"{self._source.hostname}/{org}: GET /orgs/{org}"
-                try:
-                    client = self._client(org_auth)
-                    _, _, text = request_json(client.requester, "GET", f"/orgs/{quote(org, safe='')}")
-                    if not isinstance(decode(text, where), dict):
-                        raise PermanentError(f"{where}: the answer is not a JSON object")
-                except (GithubException, requests.RequestException, SourceError) as exc:
-                    problems.append(str(translate(exc, where)))
-        except (GithubException, requests.RequestException, SourceError) as exc:
-            raise translate(exc, f"{self._source.hostname}: listing the app's installations") from None
+            try:
+                targets, missing = self._targets(auth)
+            except SyncerError as exc:
+                raise prefixed(exc, f"{self._source.hostname}: listing the app's installations") from None
+            problems = [d.error or "" for d in missing]
+            problems.extend(problem for org, org_auth in targets if (problem := self._reach(org, org_auth)))
         finally:
             self._close()
             auth.close()
         if problems:
-            raise PermanentError("; ".join(problems))
+            raise PermanentError("; ".join(problems), system=SYSTEM)
+
+    def _reach(self, org: str, auth: Auth.Auth) -> str | None:
+        """Why `GET /orgs/{org}` fails (after the retries the policy allows), or None when it answers an org."""
+        where = f"{self._source.hostname}/{org}: GET /orgs/{org}"
+        try:
+            requester = self._client(auth).requester
+            _, _, text = fetch(requester, "GET", f"/orgs/{quote(org, safe='')}", where, self._retrying)
+            if not isinstance(decode(text, where), dict):
+                return f"{where}: the answer is not a JSON object"
+        except Stopped:
+            raise
+        except SyncerError as exc:
+            return str(exc)
+        return None
 
     def _targets(self, auth: GithubAuth) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
         """The orgs to list with the auth of each, and a failed Discovery for what the app cannot reach.
@@ -216,14 +216,14 @@ class GithubRepos:
                         continue
                     try:
                         page = future.result()
-                    except SourceError as exc:
+                    except SyncerError as exc:
                         fail(org, str(exc))
                         continue
                     except Exception as exc:  # a bug, or a library surprise: this org fails, not the host
                         log.exception("listing %s/%s failed", self._source.hostname, org)
                         fail(org, f"{self._org_scope(org).label}: page {number}: {type(exc).__name__}: {quoted(exc)}")
                         continue
-                    repeated = self._repeats(seen_pages[org], page, number)
+                    repeated = repeats(seen_pages[org], page, number)
                     if repeated is not None:
                         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
                         fail(org, f"{where}: the page repeats page {repeated}; the server ignores pagination")
@@ -245,15 +245,6 @@ class GithubRepos:
                     failed[org] = gap
         return [self._outcome(org, auth_of[org], pages[org], failed.get(org), listings) for org, _ in targets]
 
-    @staticmethod
-    def _repeats(seen: dict[int, int], page: Page, number: int) -> int | None:
-        """The earlier page this non-empty page repeats exactly, else None (and remember this one)."""
-        if not page.repos:
-            return None
-        fingerprint = hash(tuple(r.full_name for r in page.repos))
-        earlier = seen.setdefault(fingerprint, number)
-        return earlier if earlier != number else None
-
     def _outcome(
         self, org: str, auth: Auth.Auth, pages: dict[int, Page], error: str | None, listings: dict[str, Listing]
     ) -> Discovery:
@@ -270,43 +261,25 @@ class GithubRepos:
         return Discovery(self._org_scope(org), entries=tuple(entries), seen=len(repos))
 
     def _fetch(self, org: str, auth: Auth.Auth, number: int) -> Page:
-        """One page of /orgs/{org}/repos; 429 without Retry-After is retried here, waits bounded by the deadline.
+        """One page of /orgs/{org}/repos, through the one retry loop; at most `concurrency` requests per host at once.
 
-        The page is read raw through PyGithub's requester (auth, GithubRetry and GHES paths stay PyGithub's) and
-        decoded with orjson: the JSON of a page is most of a listing's CPU.
+        The page is read raw through PyGithub's requester (auth and GHES paths stay PyGithub's) and decoded with
+        orjson: the JSON of a page is most of a listing's CPU.
         """
         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
         path = f"/orgs/{quote(org, safe='')}/repos"
         # oldest first: a repo created while the pages are fetched lands on the last page instead of shifting the others
         params = {"type": "all", "sort": "created", "direction": "asc", "per_page": PER_PAGE, "page": number}
-
-        def attempt() -> Page:
-            try:
-                self._deadline.check()
-                with self._in_flight:
-                    _, headers, body = request_json(self._client(auth).requester, "GET", path, parameters=params)
-            except GithubException as exc:
-                error = translate(exc, where)
-                if exc.status == 429:
-                    raise TransientError(str(error), retry_after=asked_wait(exc.headers or {})) from None
-                raise _Final(error) from None
-            except (requests.RequestException, SourceError) as exc:
-                raise _Final(translate(exc, where)) from None
-            return parse_page(decode(body, where), headers, where, org, number)
-
-        try:
-            return retry.call(attempt, self._policy, self._sleep, self._deadline)
-        except _Final as final:
-            raise final.error from None
-        except Stopped as exc:
-            raise translate(exc, where) from None
+        requester = self._client(auth).requester
+        _, headers, body = fetch(requester, "GET", path, where, self._retrying, parameters=params, gate=self._in_flight)
+        return parse_page(decode(body, where), headers, where, org, number)
 
     def _client(self, auth: Auth.Auth) -> Github:
         """This thread's client for this auth (PyGithub is not thread-safe)."""
         clients: dict[int, Github] = self._local.__dict__.setdefault("clients", {})
         client = clients.get(id(auth))
         if client is None:
-            client = new_client(self._source.base_url, auth, self._policy, pool_size=2, deadline=self._deadline)
+            client = new_client(self._source.base_url, auth, self._retrying.deadline, pool_size=2)
             clients[id(auth)] = client
             with self._clients_lock:
                 self._clients.append(client)

@@ -1,7 +1,9 @@
-"""PyGithub clients for one GitHub host: token or App auth, bounded transport on every client, no client-side sleep.
+"""PyGithub clients for one GitHub host: token or App auth, bounded transport, no retry or sleep of their own.
 
 The App endpoints (`/app/installations`, `.../access_tokens`) are read raw and strictly, like the repo pages: only
-a 200 (201 for a token) is an answer, at most MAX_PAGES pages, every field of the expected JSON type.
+a 200 (201 for a token) is an answer, at most MAX_PAGES pages, every field of the expected JSON type. Each page of
+installations goes through the one retry loop (`fetch`); a token is minted, one attempt at a time, inside the
+request that needs it, whose retry loop retries the mint as well.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import github
 import requests
 from github import Auth, Github, GithubIntegration
 
-from syncer.config import GithubSource
+from syncer.config import GithubApp, GithubSource
 from syncer.deadline import Deadline
-from syncer.errors import PermanentError, SourceError
+from syncer.errors import ConfigError, PermanentError
 from syncer.redact import REDACTOR
-from syncer.retry import RetryPolicy
+from syncer.sources.github_errors import SYSTEM, translate
 from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, check_links, decode, links, parse_installations
-from syncer.sources.github_transport import bound_requester, github_retry, request_json, translate
+from syncer.sources.github_transport import NO_RETRY, Retrying, bound_requester, fetch, request_json
 
 # PyGithub attaches its own stderr handler at import; let its records flow through ours instead.
 logging.getLogger("github").handlers.clear()
@@ -32,24 +34,21 @@ REFRESH_BEFORE = timedelta(minutes=5)
 _INTEGRATION_ACCEPT = {"Accept": "application/vnd.github+json"}
 
 
-def new_client(
-    base_url: str, auth: Auth.Auth, policy: RetryPolicy, pool_size: int, deadline: Deadline | None = None
-) -> Github:
-    """A Github client: pages of 100, lazy objects, no throttle sleep, bounded retries, timeouts and answers."""
-    bound = deadline or Deadline.unbounded()
+def new_client(base_url: str, auth: Auth.Auth, deadline: Deadline, pool_size: int) -> Github:
+    """A Github client: pages of 100, lazy objects, no throttle sleep, no retry, bounded timeouts and answers."""
     client = Github(
         auth=auth,
         base_url=base_url,
         per_page=PER_PAGE,
         timeout=TIMEOUT_SECONDS,
-        retry=github_retry(policy, bound),
+        retry=NO_RETRY,
         pool_size=pool_size,
         seconds_between_requests=None,
         seconds_between_writes=None,
         lazy=True,
         user_agent="syncer",
     )
-    bound_requester(client.requester, bound)
+    bound_requester(client.requester, deadline)
     return client
 
 
@@ -93,25 +92,28 @@ class InstallationToken(Auth.Auth):
             return self._token
 
     def _mint(self) -> tuple[str, datetime]:
-        """POST .../access_tokens; the answer must hold a token string and a parseable `expires_at`."""
+        """POST .../access_tokens, once; the answer must hold a token string and a parseable `expires_at`.
+
+        Not retried here: the request that needs the token retries (see `fetch`), so a mint is never retried twice.
+        """
         path = f"/app/installations/{self._installation_id}/access_tokens"
         where = f"POST {path}"
         try:
             _, _, text = request_json(
                 self._integration.requester, "POST", path, headers=dict(_INTEGRATION_ACCEPT), body={}
             )
-        except (github.GithubException, requests.RequestException, SourceError) as exc:
+        except (github.GithubException, requests.RequestException) as exc:
             raise translate(exc, where) from None
         data = decode(text, where)
         token = data.get("token") if isinstance(data, dict) else None
         expires = data.get("expires_at") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
-            raise PermanentError(f"{where}: the answer holds no token")
+            raise PermanentError(f"{where}: the answer holds no token", system=SYSTEM)
         REDACTOR.add_derived(token)
         try:
             expires_at = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
         except ValueError:
-            raise PermanentError(f"{where}: the answer's expires_at is not a time") from None
+            raise PermanentError(f"{where}: the answer's expires_at is not a time", system=SYSTEM) from None
         return token, expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
 
     @property
@@ -122,10 +124,9 @@ class InstallationToken(Auth.Auth):
 class GithubAuth:
     """Makes the Auth of each org of a source; for apps, also finds the installations."""
 
-    def __init__(self, source: GithubSource, policy: RetryPolicy, deadline: Deadline | None = None) -> None:
+    def __init__(self, source: GithubSource, retrying: Retrying) -> None:
         self._source = source
-        self._policy = policy
-        self._deadline = deadline or Deadline.unbounded()
+        self._retrying = retrying
         self._integration: GithubIntegration | None = None
         self._tokens: dict[int, InstallationToken] = {}
         self._lock = threading.Lock()
@@ -135,32 +136,30 @@ class GithubAuth:
             self._integration = GithubIntegration(
                 auth=app_auth,
                 base_url=source.base_url,
-                retry=github_retry(policy, self._deadline),
+                retry=NO_RETRY,
                 timeout=TIMEOUT_SECONDS,
                 per_page=PER_PAGE,
                 seconds_between_requests=None,
                 seconds_between_writes=None,
                 user_agent="syncer",
             )
-            bound_requester(self._integration.requester, self._deadline)
+            bound_requester(self._integration.requester, retrying.deadline)
 
     def installations(self) -> list[Installation]:
         """The app's installations on organizations (only `installation_id` when configured), suspended flagged.
 
         Every page of `/app/installations` is read (at most MAX_PAGES); a malformed page fails the whole host.
         """
-        assert self._integration is not None and self._source.app is not None
-        wanted = self._source.app.installation_id
+        integration, app = self._app()
+        wanted = app.installation_id
         found: list[Installation] = []
         for number in range(1, MAX_PAGES + 1):
-            self._deadline.check("GET /app/installations")
             where = f"GET /app/installations page {number}"
             params = {"per_page": PER_PAGE, "page": number}
-            with self._mint_lock:
-                _, headers, text = request_json(
-                    self._integration.requester, "GET", "/app/installations", parameters=params,
-                    headers=dict(_INTEGRATION_ACCEPT),
-                )  # fmt: skip
+            _, headers, text = fetch(
+                integration.requester, "GET", "/app/installations", where, self._retrying, parameters=params,
+                headers=dict(_INTEGRATION_ACCEPT), gate=self._mint_lock,
+            )  # fmt: skip
             items = parse_installations(decode(text, where), where)
             found.extend(
                 Installation(i.id, i.account, i.suspended)
@@ -171,23 +170,30 @@ class GithubAuth:
             check_links(last, has_next, after, number, where)
             if not has_next and (headers.get("link") or len(items) < PER_PAGE):
                 return found
-        raise PermanentError(f"GET /app/installations: more than {MAX_PAGES} pages")
+        raise PermanentError(f"GET /app/installations: more than {MAX_PAGES} pages", system=SYSTEM)
 
     def for_installation(self, installation_id: int) -> Auth.Auth:
         """The shared, refreshing token of one installation."""
-        assert self._integration is not None
+        integration, _ = self._app()
         with self._lock:
             if installation_id not in self._tokens:
-                token = InstallationToken(self._integration, installation_id, self._mint_lock)
+                token = InstallationToken(integration, installation_id, self._mint_lock)
                 self._tokens[installation_id] = token
             return self._tokens[installation_id]
 
     def for_token(self) -> Auth.Auth:
         """Personal access token auth (the token is masked in everything shown, as every configured secret)."""
-        assert self._source.token is not None
+        if self._source.token is None:
+            raise ConfigError(f"{self._source.hostname}: this source authenticates as a GitHub App, not with a token")
         token = self._source.token.get_secret_value()
         REDACTOR.add(token)
         return Auth.Token(token)
+
+    def _app(self) -> tuple[GithubIntegration, GithubApp]:
+        """The app-level client and the app's settings; ConfigError for a source that authenticates with a token."""
+        if self._integration is None or self._source.app is None:
+            raise ConfigError(f"{self._source.hostname}: this source authenticates with a token, not as a GitHub App")
+        return self._integration, self._source.app
 
     def close(self) -> None:
         """Close the app-level client (a later request opens a new, still bounded, connection)."""

@@ -8,6 +8,9 @@ such current entry `GET /repos/{owner}/{repo}` with the org's credentials decide
   asked once, on the configured host only; a repo the listing has under its new name → not kept
 - a 200 for that repo that passes the filters → kept (the listing missed it); failing the filters → not kept
 - anything else: another status, a malformed body, a redirect elsewhere, an error, the deadline → kept
+
+A look-up goes through the source's one retry loop: a 5xx, a 429 or a rate limit is asked again under the policy,
+and only a failure that remains (or a stop) is the doubt that keeps the entry.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ import requests
 from github import Auth, Github, GithubException
 
 from syncer.config import GithubSource
-from syncer.deadline import Deadline
-from syncer.errors import SourceError
+from syncer.errors import Stopped, SyncerError
 from syncer.filters import RepoFilter, RepoTraits
 from syncer.model import Entry, GithubRepo
+from syncer.redact import redact
+from syncer.sources.github_errors import UnexpectedAnswer, prefixed, translate
 from syncer.sources.github_pages import decode, traits
-from syncer.sources.github_transport import NOT_JSON, UnexpectedAnswer, quoted, request_json
+from syncer.sources.github_transport import NOT_JSON, Retrying, request_json
 
 log = logging.getLogger(__name__)
 _MOVED = frozenset({301, 307, 308})
@@ -73,7 +77,7 @@ class Lookup:
     filter: RepoFilter
     client: Callable[[Auth.Auth], Github]
     in_flight: BoundedSemaphore
-    deadline: Deadline
+    retrying: Retrying
     concurrency: int
 
 
@@ -118,7 +122,7 @@ def _keep(entry: GithubRepo, listing: Listing, every: list[Listing], lookup: Loo
         log.info("%s: 404, the repo is gone", where)
         return False
     except _Doubt as doubt:
-        log.warning("%s: %s; the entry is kept", where, quoted(doubt))
+        log.warning("%s; the entry is kept", redact(str(doubt)))
         return True
     if repo.full_name.casefold() != asked.casefold():
         renamed = any(repo.full_name in other.names for other in every)
@@ -134,31 +138,68 @@ class _Gone(Exception):
 
 
 class _Doubt(Exception):
-    """The answer proves nothing: keep the entry."""
+    """The answer proves nothing: keep the entry (the message names where and why)."""
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """A 301/307/308 answer: where it points."""
+
+    location: str | None
+    error: SyncerError
+
+
+class _Absent:
+    """GitHub's own 404 answer (a JSON `message`)."""
+
+
+_ABSENT = _Absent()
 
 
 def _get(path: str, auth: Auth.Auth, lookup: Lookup, where: str, *, redirected: bool = False) -> RepoTraits:
     """The repo at `path` (following one same-host redirect); _Gone on GitHub's 404, _Doubt on anything odd."""
     try:
-        lookup.deadline.check()
+        answer = lookup.retrying.call(lambda: _attempt(path, auth, lookup, where))
+    except Stopped as exc:
+        raise _Doubt(prefixed(exc, where)) from None
+    except SyncerError as exc:  # after the retries the policy allows
+        raise _Doubt(exc) from None
+    if isinstance(answer, _Absent):
+        if redirected:
+            raise _Doubt(f"{where}: the redirect leads to a 404")
+        raise _Gone
+    if isinstance(answer, _Moved):
+        target = _same_host(answer.location, lookup.source.base_url)
+        if target is None or redirected:
+            raise _Doubt(answer.error)
+        return _get(target, auth, lookup, where, redirected=True)
+    try:
+        return traits(decode(answer, where))
+    except (ValueError, SyncerError) as exc:
+        raise _Doubt(f"{where}: the answer is not a repository ({exc})") from None
+
+
+def _attempt(path: str, auth: Auth.Auth, lookup: Lookup, where: str) -> str | _Moved | _Absent:
+    """One GET: the body of a 200, _ABSENT for GitHub's own 404, a _Moved, or raises a translated error."""
+    try:
         with lookup.in_flight:
             _, _, text = request_json(lookup.client(auth).requester, "GET", path)
+        return text
     except GithubException as exc:
         data = exc.data if isinstance(exc.data, dict) else {}
-        if exc.status == 404 and not redirected and isinstance(data.get("message"), str) and NOT_JSON not in data:
-            raise _Gone from None
-        raise _Doubt(f"answered {exc.status}") from None
+        if exc.status == 404 and isinstance(data.get("message"), str) and NOT_JSON not in data:
+            return _ABSENT
+        raise translate(exc, where) from None
     except UnexpectedAnswer as exc:
-        target = _same_host(exc.location, lookup.source.base_url) if exc.status in _MOVED else None
-        if target is None or redirected:
-            raise _Doubt(str(exc)) from None
-        return _get(target, auth, lookup, where, redirected=True)
-    except (requests.RequestException, SourceError) as exc:
-        raise _Doubt(f"{type(exc).__name__}: {exc}") from None
-    try:
-        return traits(decode(text, where))
-    except (ValueError, SourceError) as exc:
-        raise _Doubt(f"the answer is not a repository ({exc})") from None
+        if exc.status in _MOVED:
+            return _Moved(exc.location, translate(exc, where))
+        raise translate(exc, where) from None
+    except requests.RequestException as exc:
+        raise translate(exc, where) from None
+    except Stopped:
+        raise
+    except SyncerError as exc:  # the token this look-up needed could not be minted
+        raise prefixed(exc, where) from None
 
 
 def _same_host(location: str | None, base_url: str) -> str | None:

@@ -19,6 +19,7 @@ import orjson
 from syncer.config import VISIBILITIES
 from syncer.errors import PermanentError
 from syncer.filters import RepoTraits
+from syncer.sources.github_errors import SYSTEM
 
 PER_PAGE = 100
 MAX_PAGES = 1000  # per org: 100,000 repos; a server claiming more fails the org before any further page
@@ -59,7 +60,7 @@ def decode(body: str | bytes, where: str) -> object:
     try:
         data: object = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise PermanentError(f"{where}: the answer is not valid JSON") from exc
+        raise PermanentError(f"{where}: the answer is not valid JSON", system=SYSTEM) from exc
     return data
 
 
@@ -80,16 +81,22 @@ def page_number(url: str | None) -> int | None:
 def check_links(last: int | None, has_next: bool, after: int | None, number: int | None, where: str) -> None:
     """Refuse a Link header that claims too many pages or does not move forward one page at a time."""
     if last is not None and last > MAX_PAGES:
-        raise PermanentError(f"{where}: the Link header claims {last} pages; at most {MAX_PAGES} per org are read")
+        raise PermanentError(
+            f"{where}: the Link header claims {last} pages; at most {MAX_PAGES} per org are read", system=SYSTEM
+        )
     if number is None or not has_next:
         return
     if after != number + 1:
         target = f"page {after}" if after is not None else "no page number"
-        raise PermanentError(f"{where}: its next link points to {target}, not to page {number + 1}")
+        raise PermanentError(f"{where}: its next link points to {target}, not to page {number + 1}", system=SYSTEM)
     if number + 1 > MAX_PAGES:
-        raise PermanentError(f"{where}: the listing goes on past {MAX_PAGES} pages; at most {MAX_PAGES} are read")
+        raise PermanentError(
+            f"{where}: the listing goes on past {MAX_PAGES} pages; at most {MAX_PAGES} are read", system=SYSTEM
+        )
     if last is not None and last <= number:
-        raise PermanentError(f"{where}: its Link header has a next link but names page {last} as the last")
+        raise PermanentError(
+            f"{where}: its Link header has a next link but names page {last} as the last", system=SYSTEM
+        )
 
 
 def parse_page(
@@ -98,21 +105,21 @@ def parse_page(
     """Parse one page of repos; anything but a list of well-typed repo objects of `org` is a failure."""
     kind = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
     if kind and "json" not in kind.lower():  # a proxy's or a login page's `[]` is not GitHub's answer
-        raise PermanentError(f"{where}: the answer is {kind.split(';')[0][:60]!s}, not JSON")
+        raise PermanentError(f"{where}: the answer is {kind.split(';')[0][:60]!s}, not JSON", system=SYSTEM)
     if type(data) is not list:
-        raise PermanentError(f"{where}: expected a JSON list of repositories, got {_json_type(data)}")
+        raise PermanentError(f"{where}: expected a JSON list of repositories, got {_json_type(data)}", system=SYSTEM)
     if len(data) > PER_PAGE:  # bounds what 1,000 pages can hold, whatever the server claims
-        raise PermanentError(f"{where}: {len(data)} repositories on a page of {PER_PAGE}")
+        raise PermanentError(f"{where}: {len(data)} repositories on a page of {PER_PAGE}", system=SYSTEM)
     repos = []
     for index, item in enumerate(data):
         try:
             repos.append(traits(item, org))
         except ValueError as exc:
-            raise PermanentError(f"{where}: repository {index} is malformed ({exc})") from None
+            raise PermanentError(f"{where}: repository {index} is malformed ({exc})", system=SYSTEM) from None
     last, has_next, after = links(headers)
     check_links(last, has_next, after, number, where)
     if has_next and not repos:
-        raise PermanentError(f"{where}: the page is empty but its Link header says more pages follow")
+        raise PermanentError(f"{where}: the page is empty but its Link header says more pages follow", system=SYSTEM)
     # a full page without any Link header (a proxy may strip it) is not proof of the end: ask for the next one
     more = has_next or (not headers.get("link") and len(repos) == PER_PAGE)
     return Page(tuple(repos), last, more)
@@ -174,13 +181,13 @@ def traits(item: object, org: str | None = None) -> RepoTraits:
 def parse_installations(data: object, where: str) -> list[InstallationItem]:
     """One page of `/app/installations`; anything but a list of well-typed installation objects is a failure."""
     if type(data) is not list:
-        raise PermanentError(f"{where}: expected a JSON list of installations, got {_json_type(data)}")
+        raise PermanentError(f"{where}: expected a JSON list of installations, got {_json_type(data)}", system=SYSTEM)
     found = []
     for index, item in enumerate(data):
         try:
             found.append(_installation(item))
         except ValueError as exc:
-            raise PermanentError(f"{where}: installation {index} is malformed ({exc})") from None
+            raise PermanentError(f"{where}: installation {index} is malformed ({exc})", system=SYSTEM) from None
     return found
 
 
@@ -210,6 +217,15 @@ def _json_type(value: object) -> str:
 
 def _shown(text: str) -> str:
     return repr(text[:100])
+
+
+def repeats(seen: dict[int, int], page: Page, number: int) -> int | None:
+    """The earlier page this non-empty page repeats exactly, else None (and remember this one in `seen`)."""
+    if not page.repos:
+        return None
+    fingerprint = hash(tuple(r.full_name for r in page.repos))
+    earlier = seen.setdefault(fingerprint, number)
+    return earlier if earlier != number else None
 
 
 def incomplete(pages: Mapping[int, Page], announced: int, where: str) -> str | None:
