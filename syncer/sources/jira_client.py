@@ -18,7 +18,7 @@ from jira import JIRA, JIRAError
 from syncer import metrics, retry
 from syncer.config import JiraSource
 from syncer.deadline import Deadline
-from syncer.errors import ConfigError, PermanentError, SourceError, Stopped, TransientError
+from syncer.errors import ConfigError, PermanentError, Stopped, TransientError, UpstreamError
 from syncer.redact import Redactor, display_url, redact
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
 from syncer.sources import bounded
@@ -133,8 +133,8 @@ class JiraClient:
         shown = self.shown(text[: QUOTED * 40]).strip()
         return shown if len(shown) <= QUOTED else f"{shown[:QUOTED]}…"
 
-    def _status_error(self, exc: JIRAError, where: str) -> SourceError:
-        """A Jira error answer as a SourceError with Jira's own messages (str(exc) would dump headers and body)."""
+    def _status_error(self, exc: JIRAError, where: str) -> UpstreamError:
+        """A Jira error answer as an UpstreamError with Jira's own messages (str(exc) would dump headers and body)."""
         status = exc.status_code
         detail = self.quote(exc.text or "")
         text = f"{where} answered {status}{f': {detail}' if detail else ''}"
@@ -183,7 +183,7 @@ def _retry_after(exc: JIRAError) -> float | None:
     return parse_seconds(response.headers.get("Retry-After"))
 
 
-def _transport_error(exc: requests.RequestException, where: str) -> SourceError:
+def _transport_error(exc: requests.RequestException, where: str) -> UpstreamError:
     reason = type(exc).__name__
     if isinstance(exc, AnswerTooLarge):
         return PermanentError(f"{where}: {exc}")

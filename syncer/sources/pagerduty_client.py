@@ -19,7 +19,7 @@ import pagerduty
 from syncer import metrics, retry
 from syncer.config import PagerDutySource
 from syncer.deadline import Deadline
-from syncer.errors import PermanentError, SourceError, Stopped, TransientError
+from syncer.errors import PermanentError, Stopped, TransientError, UpstreamError
 from syncer.redact import Redactor, display_url, redact
 from syncer.retry import RetryPolicy, Sleep, parse_seconds
 from syncer.sources import bounded
@@ -204,7 +204,7 @@ class PagerDutyClient:
         limits = {phase: getattr(TIMEOUT, phase) for phase in ("connect", "read", "write", "pool")}
         return httpx2.Timeout(**{p: self._deadline.timeout(v if v is not None else 30.0) for p, v in limits.items()})
 
-    def _status_error(self, response: httpx2.Response | None, where: str) -> SourceError:
+    def _status_error(self, response: httpx2.Response | None, where: str) -> UpstreamError:
         """Any answer but a 200 (429 and 5xx never get here) as a PermanentError, with PagerDuty's own message."""
         if response is None:
             return PermanentError(f"{where}: failed without an answer")
@@ -244,7 +244,7 @@ def secrets_of(source: PagerDutySource) -> Redactor:
     return secrets
 
 
-def _transport_error(exc: Exception, where: str) -> SourceError:
+def _transport_error(exc: Exception, where: str) -> UpstreamError:
     cause = exc.__cause__ if isinstance(exc, pagerduty.Error) and exc.__cause__ is not None else exc
     if isinstance(cause, httpx2.TransportError):
         return TransientError(f"{where}: no answer ({type(cause).__name__})")
