@@ -131,6 +131,7 @@ def setup(fmt: str | None = None, level: str = "INFO") -> None:
     library = root.level if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(library)
+        logging.getLogger(name).handlers.clear()  # PyGithub adds a stderr handler of its own: ours formats all
     logging.captureWarnings(True)
     sys.excepthook = _uncaught
     threading.excepthook = _uncaught_in_thread

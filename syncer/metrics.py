@@ -6,13 +6,26 @@ Label values pass through the redactor: a scope label is a host and org, but wha
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import Metric
 
 from syncer import __version__
 from syncer.redact import display_url, redact
 
-disable_created_metrics()  # type: ignore[no-untyped-call]  # SPEC §5: no `*_created` series
-REGISTRY = CollectorRegistry(auto_describe=True)
+
+class _Registry(CollectorRegistry):
+    """syncer's registry: it never exposes `*_created` series (SPEC §5), without a process-wide switch."""
+
+    def collect(self) -> Iterator[Metric]:
+        """Every metric family, without its `_created` samples."""
+        for family in super().collect():
+            family.samples = [sample for sample in family.samples if not sample.name.endswith("_created")]
+            yield family
+
+
+REGISTRY = _Registry(auto_describe=True)
 
 
 def _safe(value: object) -> str:

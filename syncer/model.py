@@ -9,7 +9,7 @@ from enum import IntEnum, StrEnum
 from typing import Union
 
 JSONScalar = Union[str, int, float, bool, None]  # noqa: UP007 - a recursive alias needs Union
-JSON = Union[JSONScalar, list["JSON"], dict[str, "JSON"]]  # noqa: UP007
+JSON = Union[JSONScalar, list["JSON"], dict[str, "JSON"]]  # noqa: UP007 - a recursive alias needs Union
 EntryKey = tuple[str, ...]
 
 

@@ -28,7 +28,7 @@ class RetryPolicy:
         if asked is not None and asked >= 0:
             return min(asked, self.max_wait)
         backoff: float = min(self.cap, self.base * 2**attempt)
-        return backoff * random.uniform(0.5, 1.0)  # noqa: S311
+        return backoff * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
 
 
 def parse_seconds(value: str | None) -> float | None:
@@ -68,7 +68,8 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
     """Run `attempt` until it returns; a TransientError is retried with backoff, anything else propagates.
 
     With a deadline, no attempt starts once it has passed (or the run was stopped), and a wait that would end
-    past it is not waited: the last error is raised instead.
+    past it is not waited: the last error is raised instead. A wait the server asks for that is longer than the
+    policy's `max_wait` (a rate limit resetting in 40 minutes) is not shortened either: the error is raised at once.
     """
     for number in range(1, policy.attempts + 1):
         if deadline is not None:
@@ -78,6 +79,10 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
         except TransientError as exc:
             if number >= policy.attempts:
                 raise _noted(exc, f"gave up after {number} attempts") from exc.__cause__
+            asked = exc.retry_after
+            if asked is not None and asked > policy.max_wait:  # retrying sooner than asked would only fail again
+                note = f"the server asks to wait {asked:.0f} s, longer than the {policy.max_wait:g} s syncer waits"
+                raise _noted(exc, note) from exc.__cause__
             wait = policy.delay(number - 1, exc.retry_after)
             if deadline is not None and not deadline.allows(wait):
                 deadline.check()

@@ -6,8 +6,8 @@ import pytest
 
 from syncer import guards, plan
 from syncer.errors import GuardRefused
-from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Result, Scope
 from syncer.guards import DeletionLimit, Rules
+from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Result, Scope
 from syncer.settings import parse_deletion_limit
 
 GH = Integration.GITHUB

@@ -8,7 +8,6 @@ request that needs it, whose retry loop retries the mint as well.
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,10 +23,6 @@ from syncer.redact import REDACTOR
 from syncer.sources.github_errors import SYSTEM, translate
 from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, check_links, decode, links, parse_installations
 from syncer.sources.github_transport import NO_RETRY, Retrying, bound_requester, fetch, request_json
-
-# PyGithub attaches its own stderr handler at import; let its records flow through ours instead.
-logging.getLogger("github").handlers.clear()
-github.set_log_level(logging.WARNING)
 
 TIMEOUT_SECONDS = 30
 REFRESH_BEFORE = timedelta(minutes=5)
