@@ -1,0 +1,194 @@
+"""The fake GitHub's world: its orgs, repos, tokens, apps and installations, and changes made while it runs."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from syncer.simulator import seed
+from syncer.simulator.github_apps import APP_ID, Installation, InstallationToken, app_keypair
+from syncer.simulator.github_repos import repo_record
+from syncer.simulator.ratelimit import RateWindow
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Change:
+    """A change of the world made when a matching request arrives, before it is answered (`during`)."""
+
+    path: str
+    action: Callable[[], object]
+    query: str = ""
+    times: int | None = 1
+    hits: int = 0
+
+    def matches(self, path: str, query: str) -> bool:
+        """Whether this change applies to a request (path and query are regular expressions, searched)."""
+        return re.search(self.path, path) is not None and re.search(self.query, query) is not None
+
+
+@dataclass
+class Paging:
+    """Odd pagination of the org repo listings, for testing clients against it (everything off by default).
+
+    `links(page, last)` replaces the Link relations of a page (rel -> page number; None keeps the real ones);
+    `ignore_page` answers page 1's repos whatever page is asked (a proxy that drops the query), with the Link
+    header of the page asked; `hidden` leaves repos out of every page (a listing that misses them), while
+    `GET /repos/{owner}/{repo}` still finds them.
+    """
+
+    links: Callable[[int, int], dict[str, int] | None] | None = None
+    ignore_page: bool = False
+    hidden: set[str] = field(default_factory=set)
+
+
+class GitHubWorld:
+    """The state of one fake GitHub host, seeded deterministically, and the ways tests change it."""
+
+    hostname: str
+
+    def _init_world(self, hostname: str, scale: str, seed_value: int) -> None:
+        self.enterprise = hostname != "github.com"
+        self.scale, self.seed_value = scale, seed_value
+        self.rate_limit = 5000
+        self.anonymous_rate_limit = 60
+        self.token_ttl = 3600.0
+        self.anonymous_access = not self.enterprise
+        self.tokens: set[str] = set()
+        self.orgs: dict[str, list[dict[str, Any]]] = {}
+        self.org_ids: dict[str, int] = {}
+        self.apps: dict[int, str] = {}
+        self.installations: dict[int, Installation] = {}
+        self.installation_tokens: dict[str, InstallationToken] = {}
+        self.moved: dict[tuple[str, str], int] = {}  # (org, old name) casefolded -> repo id, for 301s
+        self.paging = Paging()
+        self.echo_credentials: int | None = None  # answer every request with this status, echoing Authorization
+        self._changes: list[Change] = []
+        self._changes_lock = threading.Lock()
+        self._windows: dict[str, RateWindow] = {}
+        self._next_repo_id = 0
+
+    # -- data -------------------------------------------------------------------------------------
+
+    @property
+    def app_private_key(self) -> str:
+        """PEM private key of the simulated GitHub App (sign JWTs with it)."""
+        return app_keypair()[0]
+
+    @property
+    def token(self) -> str:
+        """The personal access token accepted out of the box."""
+        return seed.GHES_TOKEN if self.enterprise else seed.GITHUB_TOKEN
+
+    def reseed(self) -> None:
+        """Restore seeded orgs, repos, tokens, apps, installations, limits and fresh rate-limit windows."""
+        self.rate_limit, self.anonymous_rate_limit, self.token_ttl = 5000, 60, 3600.0
+        self.anonymous_access = not self.enterprise
+        self.tokens.clear()
+        self.tokens.add(self.token)
+        self.orgs.clear()
+        self.org_ids.clear()
+        self._next_repo_id = 410_000_000 if self.enterprise else 510_000_000
+        for org, count in seed.github_layout(self.hostname, self.scale).items():
+            rng = random.Random(f"{self.seed_value}:{self.hostname}:{org}")
+            share = 0.3 if self.enterprise else (0.08 if org == "acme" else 0.0)
+            self.orgs[org] = [
+                repo_record(self._new_repo_id(rng), name, **seed.repo_traits(rng, name, internal_share=share))
+                for name in seed.repo_names(rng, count)
+            ]
+            self.org_id(org)
+        self.apps.clear()
+        self.apps[APP_ID] = app_keypair()[1]
+        self.installations.clear()
+        if self.enterprise:
+            installs = [Installation(61001, "platform", self.org_id("platform"))]
+        else:
+            installs = [
+                Installation(51001, "acme", self.org_id("acme")),
+                Installation(51002, "acme-labs", self.org_id("acme-labs")),
+                Installation(51003, "acme-old", self.org_id("acme-old"), suspended=True),
+            ]
+        self.installations.update({inst.id: inst for inst in installs})
+        self.installation_tokens.clear()
+        self.moved.clear()
+        self.paging = Paging()
+        self.echo_credentials = None
+        with self._changes_lock:
+            self._changes.clear()
+        self._windows.clear()
+
+    def _new_repo_id(self, rng: random.Random | None = None) -> int:
+        self._next_repo_id += 1 + (rng.randrange(0, 5000) if rng else 0)
+        return self._next_repo_id
+
+    def org_id(self, login: str) -> int:
+        """The numeric id of an org (stable; assigned on first use for orgs added at run time)."""
+        if login not in self.org_ids:
+            known = {"acme": 81234567, "acme-labs": 81234590, "acme-old": 70011223, "platform": 12}
+            self.org_ids[login] = known.get(login, 90_000_000 + zlib.crc32(login.encode()) % 9_000_000)
+        return self.org_ids[login]
+
+    def add_repo(self, org: str, name: str, **fields: Any) -> dict[str, Any]:
+        """Create a repo (created/updated/pushed now unless given) and return its stored record."""
+        now = _iso(time.time())
+        fields = {"created_at": now, "updated_at": now, "pushed_at": now, **fields}
+        record = repo_record(self._new_repo_id(), name, **fields)
+        self.org_id(org)
+        self.orgs.setdefault(org, []).append(record)
+        return record
+
+    def remove_repo(self, org: str, name: str) -> bool:
+        """Delete a repo by name; False when it did not exist."""
+        repos = self.orgs.get(org, [])
+        for index, record in enumerate(repos):
+            if record["name"] == name:
+                del repos[index]
+                return True
+        return False
+
+    def rename_repo(self, org: str, name: str, new_name: str, new_org: str | None = None) -> dict[str, Any]:
+        """Rename (and with `new_org`, transfer) a repo; the old name then answers 301 to `/repositories/{id}`."""
+        record = next(r for r in self.orgs[org] if r["name"] == name)
+        if new_org is not None and new_org != org:
+            self.orgs[org].remove(record)
+            self.org_id(new_org)
+            self.orgs.setdefault(new_org, []).append(record)
+        record["name"] = new_name
+        self.moved[(org.casefold(), name.casefold())] = int(record["id"])
+        return record
+
+    def during(self, path: str, action: Callable[[], object], *, query: str = "", times: int | None = 1) -> Change:
+        """Run `action` when a request matching `path` (and `query`) arrives, before it is answered.
+
+        E.g. `during(r"/orgs/acme/repos$", lambda: fake.remove_repo("acme", name), query=r"\bpage=2\b")` deletes a
+        repo while a client is between pages 1 and 2 of a listing.
+        """
+        change = Change(path, action, query, times)
+        with self._changes_lock:
+            self._changes.append(change)
+        return change
+
+    def _apply_changes(self, path: str, query: str) -> None:
+        with self._changes_lock:
+            due = [c for c in self._changes if (c.times is None or c.hits < c.times) and c.matches(path, query)]
+            for change in due:
+                change.hits += 1
+        for change in due:
+            change.action()
+
+    def find_org(self, login: str) -> str | None:
+        """The org key matching `login` case-insensitively, or None."""
+        if login in self.orgs:
+            return login
+        folded = login.casefold()
+        return next((org for org in self.orgs if org.casefold() == folded), None)
