@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from syncer.deadline import Deadline, Stop
-from syncer.errors import PermanentError, ShapeError, TransientError
+from syncer.errors import Interrupted, PermanentError, ShapeError, TransientError
 from syncer.model import GithubRepo, Integration, PagerDutyAccount, Result, Scope
-from syncer.reconcile import REPLANS, run_once
+from syncer.reconcile import run_once
 from tests.orchestrator import GH, LABS, MemorySource, ScriptedTarget, job, names, repo, stored
 
 
@@ -293,17 +293,21 @@ def test_a_list_that_keeps_changing_fails_without_a_write() -> None:
     target.after_read = [stored("a", f"t{i}") for i in range(10)]
     report = run_once(job(ok(repo("a"), repo("mine")), policy="upsert-only"), target)
     assert report.result is Result.FAILURE
-    assert f"changed {REPLANS + 1} times between the plan and the PUT" in " ".join(report.errors)
+    assert "the github list in Datadog changed 4 times between the plan and the PUT" in " ".join(report.errors)
     assert target.writes == []
-    assert target.reads == 1 + REPLANS + 1  # the first read, then one re-read per plan
+    assert target.reads == 5  # the first read, then one re-read per plan (up to 3 re-plans)
 
 
-def test_a_list_that_changes_fewer_times_than_the_limit_is_written() -> None:
+def test_a_list_that_changes_three_times_is_written_on_the_fourth_plan(caplog: pytest.LogCaptureFixture) -> None:
     target = ScriptedTarget({GH: {"enabled_repos": stored("a")}})
-    target.after_read = [stored("a", f"t{i}") for i in range(REPLANS)]
+    target.after_read = [stored("a", f"t{i}") for i in range(3)]
     report = run_once(job(ok(repo("a"), repo("mine")), policy="upsert-only"), target)
     assert report.result is Result.SUCCESS
     assert len(target.writes) == 1
+    assert names(target) == ["a", "mine", "t2"]
+    again = [r for r in caplog.records if "planning again on the new list" in r.getMessage()]
+    assert [getattr(r, "attempt", None) for r in again] == [1, 2, 3]
+    assert all(r.levelname == "WARNING" and r.getMessage().startswith("github: the list in Datadog") for r in again)
 
 
 @pytest.mark.reliability(
@@ -427,3 +431,47 @@ def test_a_bug_in_the_target_is_a_failed_run_not_a_crash() -> None:
     report = run_once(job(ok(repo("a"))), Buggy())
     assert report.result is Result.FAILURE
     assert report.errors == ("unexpected error: ZeroDivisionError: boom",)
+
+
+def test_confirmed_entries_and_a_limit_reached_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b", "c")}})
+    source = MemorySource([repo("a")], exists={"b", "c"})
+    run_once(job(source, confirm_removals=1), target)
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "github: 2 removals, 1 looked up (confirm_removals); the deletion guard decides the rest" in messages
+    kept = [r for r in caplog.records if getattr(r, "event", None) == "removals_confirmed"]
+    assert [r.getMessage() for r in kept] == [
+        "github: 1 entries missing from a listing still exist and are kept: github.com/acme/b"
+    ]
+
+
+def test_a_failing_look_up_is_logged_and_keeps_the_entries(caplog: pytest.LogCaptureFixture) -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b")}})
+    run_once(job(MemorySource([repo("a")], confirm_error=RuntimeError("lookup broke"))), target)
+    assert "github.com/acme: looking up removals failed (lookup broke); keeping them" in caplog.text
+    assert names(target) == ["a", "b"]
+
+
+def test_a_stop_during_the_look_ups_stops_the_run() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b")}})
+    source = MemorySource([repo("a")], confirm_error=Interrupted("interrupted by SIGTERM"))
+    report = run_once(job(source), target)
+    assert report.result is Result.FAILURE
+    assert report.errors == ("interrupted by SIGTERM",)
+    assert target.writes == []
+
+
+def test_no_put_starts_once_the_run_is_stopped_after_planning() -> None:
+    stop = Stop()
+
+    class StopOnRead(ScriptedTarget):
+        def get_config(self, integration: Integration, deadline: Deadline | None = None) -> Any:
+            current = super().get_config(integration, deadline)
+            stop.stop("interrupted by SIGTERM", "SIGTERM")
+            return current
+
+    target = StopOnRead()
+    report = run_once(job(ok(repo("a")), deadline=Deadline(60, stop=stop)), target)
+    assert report.interrupted and not report.applied
+    assert report.result is Result.FAILURE
+    assert target.writes == []
