@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench fidelity clean install reliability
+.PHONY: demo test lint typecheck check bench fidelity clean install reliability mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ check: lint typecheck test ## everything CI runs
 
 bench: $(STAMP) ## the performance benchmark of SPEC §8 (not part of the test run)
 	$(BIN)/python -m bench.github_listing
+
+mutation: $(STAMP) ## mutation testing of the pure core ([tool.mutmut] in pyproject.toml, docs/testing.md); prints the score per module
+	rm -rf mutants
+	env -u SYNCER_RELIABILITY_DOC $(BIN)/mutmut run
+	env -u SYNCER_RELIABILITY_DOC $(BIN)/python -m tools.mutation_properties
+	$(BIN)/python -m tools.mutation_score --fail-under 90
 
 fidelity: $(STAMP) ## check the simulator against the official API descriptions (Prism; needs npm, ~1 min)
 	tools/fidelity/run.sh

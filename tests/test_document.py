@@ -6,7 +6,9 @@ import pytest
 
 from syncer import document
 from syncer.errors import ShapeError
-from syncer.model import JSON, GithubRepo, Integration, PagerDutyAccount
+from syncer.model import JSON, GithubRepo, Integration, JiraProject, PagerDutyAccount
+
+GITHUB_ITEM: dict[str, JSON] = {"hostname": "github.com", "github_org_name": "Acme", "repo_name": "API"}
 
 
 def stored(config: JSON, integration: str = "github") -> JSON:
@@ -77,8 +79,113 @@ def test_shapes_not_understood_fail(integration: Integration, config: JSON) -> N
 
 
 def test_answer_without_data_fails() -> None:
-    with pytest.raises(ShapeError, match=r"data\.attributes\.config"):
+    with pytest.raises(ShapeError, match=r"^Datadog github answer has no data\.attributes\.config$"):
         document.parse_response(Integration.GITHUB, {"errors": []})
+
+
+@pytest.mark.parametrize(
+    ("integration", "config", "message"),
+    [
+        pytest.param("github", "x", r"^Datadog github config: data\.attributes\.config is not an object$", id="config"),
+        pytest.param(
+            "jira", {"enabled_projects": 1}, r"^Datadog jira config: enabled_projects is not a list$", id="list"
+        ),
+        pytest.param(
+            "github",
+            {"enabled_repos": [GITHUB_ITEM, "acme/api"]},
+            r"^Datadog github config: enabled_repos\[1\] is not an object$",
+            id="item",
+        ),
+        pytest.param(
+            "github",
+            {"enabled_repos": [GITHUB_ITEM, {"hostname": "github.com", "github_org_name": "acme"}]},
+            r"^Datadog github config: enabled_repos\[1\]\.repo_name is missing or not a string$",
+            id="github-field",
+        ),
+        pytest.param(
+            "jira",
+            {"enabled_projects": [{"hostname": "a.atlassian.net", "account_id": 7, "project_key": "OPS"}]},
+            r"^Datadog jira config: enabled_projects\[0\]\.account_id is missing or not a string$",
+            id="jira-field",
+        ),
+        pytest.param(
+            "pagerduty",
+            {"accounts": [{"enabled": "yes"}]},
+            r"^Datadog pagerduty config: accounts\[0\]\.enabled is not a boolean$",
+            id="enabled",
+        ),
+        pytest.param(
+            "pagerduty",
+            {"accounts": [{"enabled": True, "subdomain": ["acme"]}]},
+            r"^Datadog pagerduty config: accounts\[0\]\.subdomain is not a string$",
+            id="subdomain",
+        ),
+    ],
+)
+def test_a_shape_error_names_the_system_and_the_path(integration: str, config: JSON, message: str) -> None:
+    with pytest.raises(ShapeError, match=message):
+        document.parse_response(Integration(integration), stored(config, integration))
+
+
+@pytest.mark.parametrize(
+    ("integration", "item", "entry"),
+    [
+        pytest.param("github", GITHUB_ITEM, GithubRepo("github.com", "Acme", "API"), id="github"),
+        pytest.param(
+            "jira",
+            {"hostname": "acme.atlassian.net", "account_id": "42", "project_key": "OPS", "issue_types": ["Bug"]},
+            JiraProject("acme.atlassian.net", "42", "OPS"),
+            id="jira",
+        ),
+        pytest.param("pagerduty", {"enabled": False, "subdomain": "acme"}, PagerDutyAccount(False, "acme"), id="pd"),
+        pytest.param("pagerduty", {"enabled": True}, PagerDutyAccount(True), id="pagerduty-no-subdomain"),
+        pytest.param("pagerduty", {"enabled": True, "subdomain": None}, PagerDutyAccount(True), id="pagerduty-null"),
+    ],
+)
+def test_each_integration_parses_its_entries_and_keeps_the_raw_item(
+    integration: str, item: dict[str, JSON], entry: object
+) -> None:
+    which = Integration(integration)
+    current = document.parse_response(which, stored({which.list_key: [item], "other": 1}, integration))
+    assert [(s.entry, s.raw) for s in current.entries] == [(entry, item)]
+    assert current.other == {"other": 1}
+    assert current.integration is which
+    assert current.exists
+
+
+def test_a_stored_config_exists_even_when_empty() -> None:
+    assert document.parse_response(Integration.JIRA, stored({}, "jira")).exists
+
+
+def test_render_a_plan_keeps_rewritten_fields_and_writes_new_entries_bare() -> None:
+    body = stored({"enabled_repos": [dict(GITHUB_ITEM, team="core")]})
+    current = document.parse_response(Integration.GITHUB, body)
+    result = [GithubRepo("github.com", "acme", "api"), GithubRepo("github.com", "acme", "new")]
+    config = document.render(current, result, origin=[0, None])
+    assert config["enabled_repos"] == [
+        {"hostname": "github.com", "github_org_name": "acme", "repo_name": "api", "team": "core"},
+        {"hostname": "github.com", "github_org_name": "acme", "repo_name": "new"},
+    ]
+
+
+def test_an_origin_of_the_wrong_length_is_ignored() -> None:
+    current = document.parse_response(Integration.GITHUB, stored({"enabled_repos": [dict(GITHUB_ITEM, team="core")]}))
+    config = document.render(current, [GithubRepo("github.com", "Acme", "API")], origin=[None, None])
+    assert config["enabled_repos"] == [dict(GITHUB_ITEM, team="core")]
+
+
+def test_a_null_subdomain_is_dropped_not_written_back() -> None:
+    item: dict[str, JSON] = {"enabled": True, "subdomain": None, "team": "ops"}
+    current = document.parse_response(Integration.PAGERDUTY, stored({"accounts": [item]}, "pagerduty"))
+    config = document.render(current, [PagerDutyAccount(False)], origin=[0])
+    assert config == {"accounts": [{"enabled": False, "team": "ops"}]}
+
+
+def test_a_stored_subdomain_is_kept_for_an_entry_that_has_one() -> None:
+    item: dict[str, JSON] = {"enabled": True, "subdomain": "acme", "team": "ops"}
+    current = document.parse_response(Integration.PAGERDUTY, stored({"accounts": [item]}, "pagerduty"))
+    config = document.render(current, [PagerDutyAccount(False, "ACME")], origin=[0])
+    assert config == {"accounts": [{"enabled": False, "subdomain": "ACME", "team": "ops"}]}
 
 
 @pytest.mark.parametrize(
@@ -90,8 +197,14 @@ def test_answer_without_data_fails() -> None:
     ],
 )
 def test_a_config_without_the_list_but_with_other_keys_is_not_understood(integration: str, config: dict) -> None:
-    with pytest.raises(ShapeError, match=r"no .* list but other keys"):
+    refusal = r"no .* list but other keys .*; not overwriting a config syncer does not understand$"
+    with pytest.raises(ShapeError, match=refusal):
         document.parse_response(Integration(integration), stored(config, integration))
+
+
+def test_the_refusal_names_the_other_keys() -> None:
+    with pytest.raises(ShapeError, match=r"^Datadog github config has no enabled_repos list but other keys \(a, b\)"):
+        document.parse_response(Integration.GITHUB, stored({"b": 1, "a": 2}))
 
 
 def test_render_with_origin_keeps_each_duplicate_its_own_fields() -> None:

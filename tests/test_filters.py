@@ -24,6 +24,9 @@ from syncer.filters import NameFilter, RepoFilter, RepoTraits, compile_pattern
         pytest.param([], [], "api", "acme/api", False, id="empty-include-keeps-nothing"),
         pytest.param(["a?i"], [], "api", None, True, id="question-mark"),
         pytest.param(["acme/*"], [], "api", None, False, id="full-name-pattern-without-full-name"),
+        pytest.param(["re:^API-[a-z]+$"], [], "api-Gateway", None, True, id="regex-case-insensitive"),
+        pytest.param(["re:acme\\/.*"], [], "x", "acme/x", True, id="regex-escaped-slash-on-full-name"),
+        pytest.param(["re:acme\\/.*"], [], "acme/x", None, False, id="regex-escaped-slash-not-on-short-name"),
     ],
 )
 def test_name_filter(include: list[str], exclude: list[str], name: str, full_name: str | None, kept: bool) -> None:
@@ -33,6 +36,28 @@ def test_name_filter(include: list[str], exclude: list[str], name: str, full_nam
 def test_invalid_regex_names_the_problem() -> None:
     with pytest.raises(ValueError, match="invalid regular expression"):
         compile_pattern("re:([")
+
+
+def test_empty_pattern_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^empty pattern$"):
+        compile_pattern("")
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "message"),
+    [
+        pytest.param(["api", "re:(["], [], r"^\[1\] invalid regular expression '\(\['", id="include-index"),
+        pytest.param(["*"], ["ok", "", "x"], r"^\[1\] empty pattern$", id="exclude-index"),
+    ],
+)
+def test_a_bad_pattern_in_a_list_is_named_by_its_index(include: list[str], exclude: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        NameFilter.of(include, exclude)
+
+
+@pytest.mark.parametrize("text", ["api-*", "re:^svc-[0-9]+$", "acme/*"])
+def test_a_pattern_keeps_the_text_it_came_from(text: str) -> None:
+    assert compile_pattern(text).text == text
 
 
 def _repo(**overrides: object) -> RepoTraits:
@@ -72,3 +97,20 @@ def _repo(**overrides: object) -> RepoTraits:
 def test_repo_filter(filter_kwargs: dict[str, object], repo: RepoTraits, kept: bool) -> None:
     repo_filter = RepoFilter(names=NameFilter.of(), **filter_kwargs)  # type: ignore[arg-type]
     assert repo_filter.matches(repo) is kept
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "kept"),
+    [
+        pytest.param(["api"], [], True, id="short-name"),
+        pytest.param(["acme/api"], [], True, id="full-name"),
+        pytest.param(["acme/*"], [], True, id="whole-org"),
+        pytest.param(["labs/*"], [], False, id="other-org"),
+        pytest.param(["*"], ["acme/*"], False, id="org-excluded"),
+        pytest.param(["*"], ["api"], False, id="name-excluded"),
+    ],
+)
+def test_repo_filter_matches_names_on_the_short_and_the_full_name(
+    include: list[str], exclude: list[str], kept: bool
+) -> None:
+    assert RepoFilter(names=NameFilter.of(include, exclude)).matches(_repo()) is kept

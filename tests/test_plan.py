@@ -86,14 +86,14 @@ def test_plan_names_its_integration() -> None:
 
 
 def test_every_list_of_the_plan_is_sorted_case_insensitively() -> None:
-    current = [repo("zulu"), repo("Yankee"), repo("beta"), repo("Alpha"), repo("Mike"), repo("lima")]
-    wanted = [repo("zulu"), repo("Yankee"), repo("delta"), repo("Charlie"), repo("mike"), repo("Lima")]
+    current = [repo("Zulu"), repo("yankee"), repo("Beta"), repo("alpha"), repo("Mike"), repo("lima")]
+    wanted = [repo("Zulu"), repo("yankee"), repo("Delta"), repo("charlie"), repo("mike"), repo("Lima")]
     result = plan.compute(GH, current, wanted)
-    assert [e.repo_name for e in result.added] == ["Charlie", "delta"]
-    assert [e.repo_name for e in result.removed] == ["Alpha", "beta"]
-    assert [e.repo_name for e in result.unchanged] == ["Yankee", "zulu"]
+    assert [e.repo_name for e in result.added] == ["charlie", "Delta"]
+    assert [e.repo_name for e in result.removed] == ["alpha", "Beta"]
+    assert [e.repo_name for e in result.unchanged] == ["yankee", "Zulu"]
     assert [c.after.repo_name for c in result.changed] == ["Lima", "mike"]
-    assert [e.repo_name for e in result.to_write] == ["Charlie", "delta", "Lima", "mike", "Yankee", "zulu"]
+    assert [e.repo_name for e in result.to_write] == ["charlie", "Delta", "Lima", "mike", "yankee", "Zulu"]
 
 
 def test_without_an_equal_stored_item_the_first_of_its_key_is_rewritten() -> None:
