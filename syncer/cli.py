@@ -176,9 +176,9 @@ def _emit(text: str) -> None:
 
 
 def _daemon(args: argparse.Namespace) -> int:
-    from syncer import daemon
+    from syncer import daemon_process
 
-    return daemon.serve(config_path(args), args.listen)
+    return daemon_process.serve(config_path(args), args.listen)
 
 
 def _validate(args: argparse.Namespace) -> int:

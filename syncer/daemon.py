@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,82 +24,20 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from syncer import metrics, runner, web
 from syncer.checks import KeyCheck
 from syncer.config import Config
+from syncer.daemon_runs import Busy, Closed
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, SyncerError
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import run_once
-from syncer.redact import REDACTOR
 from syncer.reload import History, Loaded, Schedules, load, prepare
 from syncer.retry import RetryPolicy
-from syncer.signals import Signals, flush
-from syncer.status import GRACE_SECONDS, Busy, Closed, Registry, current
+from syncer.status import GRACE_SECONDS, Registry, current
 from syncer.writegate import GatedTarget, PutGate, RunGuard
 
 log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
-SHUTDOWN_TIMEOUT = 20.0
 SETTLE_SECONDS = 2.0
-
-
-def serve(config_path: Path, listen: str) -> int:
-    """Run the daemon until SIGTERM/SIGINT and return the exit code; ConfigError before anything is served.
-
-    SIGHUP reloads the configuration from `config_path` (Daemon.reload).
-    """
-    loaded = load(config_path)
-    host, port = parse_listen(listen)
-    timeout = shutdown_timeout(os.environ)
-    sock = _bind(host, port, listen)
-    token = os.environ.get("SYNCER_TRIGGER_TOKEN", "").strip() or None
-    REDACTOR.add(token)
-    signals = Signals()
-    daemon = Daemon(loaded.config, token, config_path=config_path)
-    previous = signals.install()
-    code = 0
-    try:
-        daemon.start(sock)
-        while not signals.stop.is_set():
-            signals.wake.wait(0.5)
-            signals.wake.clear()
-            if signals.stop.is_set():
-                break
-            if signals.take_reload():
-                daemon.reload(config_path)
-            if not daemon.serving:
-                log.error("the HTTP server stopped unexpectedly", extra={"event": "server_failed"})
-                code = 1
-                break
-    finally:
-        clean = daemon.stop(timeout)
-        Signals.restore(previous)
-    if not clean:  # threads of abandoned runs would hold the interpreter open: end the process now
-        flush()
-        os._exit(code)
-    return code
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """HOST:PORT (IPv6 in brackets) → (host, port); ConfigError naming --listen otherwise."""
-    host, sep, port_text = text.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ConfigError(f"--listen: expected HOST:PORT such as 0.0.0.0:8080, got {text!r}")
-    return host, int(port_text)
-
-
-def shutdown_timeout(env: Mapping[str, str]) -> float:
-    """Seconds a running PUT may take after SIGTERM: env SYNCER_SHUTDOWN_TIMEOUT, default 20."""
-    raw = env.get("SYNCER_SHUTDOWN_TIMEOUT", "").strip()
-    if not raw:
-        return SHUTDOWN_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:
-        raise ConfigError(f"SYNCER_SHUTDOWN_TIMEOUT: expected seconds between 0 and 3600, got {raw!r}")
-    return value
 
 
 class _Server(uvicorn.Server):
@@ -350,14 +287,6 @@ def _label_metrics(integrations: tuple[Integration, ...]) -> None:
             metrics.RUNS.labels(integration=str(integration), result=str(result))
         for change in ("added", "removed", "changed"):
             metrics.CHANGES.labels(integration=str(integration), change=change)
-
-
-def _bind(host: str, port: int, listen: str) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        return socket.create_server((host, port), family=family, backlog=128)
-    except OSError as exc:
-        raise ConfigError(f"--listen {listen}: cannot listen there: {exc.strerror or exc}") from exc
 
 
 def _iso(moment: datetime | None) -> str | None:

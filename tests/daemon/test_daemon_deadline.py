@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from syncer import configfile, daemon
+from syncer.daemon_runs import Busy
 from syncer.datadog import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import Stopped
@@ -21,7 +22,7 @@ from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import Job
 from syncer.retry import RetryPolicy
 from syncer.simulator import Fault, Simulator
-from syncer.status import Busy, Registry
+from syncer.status import Registry
 from syncer.writegate import ABANDONED, PutGate, RunGuard
 from tests.daemon.conftest import TOKEN
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from syncer.daemon_runs import Busy, Closed
 from syncer.errors import Stopped
 from syncer.model import Integration, IntegrationReport, Result
-from syncer.status import Busy, Closed, Registry
+from syncer.status import Registry
 from syncer.writegate import PutGate
 
 GITHUB, JIRA = Integration.GITHUB, Integration.JIRA
