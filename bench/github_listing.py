@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from syncer import configfile, metrics, runner
-from syncer.config import Config
+from syncer import metrics, runner
+from syncer.config import loader
+from syncer.config.schema import Config
 from syncer.sources.github import GithubRepos
 
 RESULTS = Path(__file__).parent / "results"
@@ -59,7 +60,7 @@ def simulator(scale: str, latency: float) -> Iterator[Config]:
                 env[name] = value
             if len(env) == 8:
                 break
-        config = configfile.load(path, env)
+        config = loader.load(path, env)
         yield config
     finally:
         process.terminate()
@@ -95,7 +96,7 @@ def listing(config: Config, concurrency: int) -> dict[str, float]:
 
 def memory_child(config_path: str, env_json: str) -> None:
     """In a fresh process: a dry-run sync of github and print the peak RSS in MB."""
-    config = configfile.load(config_path, json.loads(env_json))
+    config = loader.load(config_path, json.loads(env_json))
     report = runner.run(config, dry_run=True)
     entries = sum(len(r.plan.to_write) for r in report.integrations if r.plan)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

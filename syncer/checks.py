@@ -9,8 +9,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from syncer.config import Config
-from syncer.datadog import DatadogClient
+from syncer.config.schema import Config
+from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import SyncerError, UpstreamError
 from syncer.redact import display_url, redact

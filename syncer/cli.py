@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from syncer import __version__, configfile, interruption, logsetup, report, runner
-from syncer.config import Config
+from syncer import __version__, interruption, logsetup, report, runner
+from syncer.config import loader
+from syncer.config.schema import Config
 from syncer.deadline import Stop
 from syncer.errors import ConfigError, SyncerError
 from syncer.model import ExitCode, Integration
@@ -131,7 +132,7 @@ def config_path(args: argparse.Namespace) -> Path:
 
 
 def _load(args: argparse.Namespace) -> Config:
-    return configfile.load(config_path(args))
+    return loader.load(config_path(args))
 
 
 def _only(text: str | None, config: Config) -> list[Integration] | None:
@@ -176,9 +177,9 @@ def _emit(text: str) -> None:
 
 
 def _daemon(args: argparse.Namespace) -> int:
-    from syncer import daemon_process
+    from syncer.daemon import process
 
-    return daemon_process.serve(config_path(args), args.listen)
+    return process.serve(config_path(args), args.listen)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -7,7 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
-from syncer import configfile, report, runner
+from syncer import report, runner
+from syncer.config import loader
 from syncer.model import ExitCode
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
@@ -16,7 +17,7 @@ from syncer.simulator import Simulator
 def demo() -> int:
     """Start the simulator, run every integration twice (the second run changes nothing), print both."""
     with Simulator(scale="small") as sim:
-        config = configfile.parse(sim.config_dict(), sim.env(), origin="simulator config")
+        config = loader.parse(sim.config_dict(), sim.env(), origin="simulator config")
         print("syncer demo: simulated APIs on loopback")
         for fake in sim.fakes:
             print(f"  {type(fake).__name__:<16} {fake.hostname:<22} {fake.url}")

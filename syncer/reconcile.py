@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from syncer import desired, discovery, document, guards, plan
+from syncer import desired, discovery, guards, plan
+from syncer.config.settings import OnSourceError, RunSettings
+from syncer.datadog import document
+from syncer.datadog.target import Target
 from syncer.deadline import Deadline
 from syncer.errors import GuardRefused, PermanentError, Stopped, SyncerError
 from syncer.model import Current, Discovery, Entry, Integration, IntegrationReport, Plan, Result
-from syncer.settings import OnSourceError, RunSettings
 from syncer.sources.base import Source
-from syncer.target import Target
 from syncer.writelock import WriteLock, unlocked
 
 log = logging.getLogger(__name__)

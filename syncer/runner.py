@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from syncer import metrics, writelock
 from syncer import report as report_
-from syncer.config import Config
-from syncer.datadog import DatadogClient
+from syncer.config.schema import Config
+from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline, Stop
 from syncer.model import Integration, IntegrationReport, Result, RunReport
 from syncer.reconcile import Job, run_once

@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from syncer.config.settings import RunSettings
+from syncer.datadog.target import InMemoryTarget
 from syncer.deadline import Deadline
 from syncer.errors import SyncerError
 from syncer.model import JSON, Current, Discovery, Entry, GithubRepo, Integration, Scope
 from syncer.reconcile import Job
-from syncer.settings import RunSettings
-from syncer.target import InMemoryTarget
 
 GH = Integration.GITHUB
 ACME = Scope("github.com/acme", ("github.com", "acme"))

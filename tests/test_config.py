@@ -9,11 +9,11 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from syncer import configfile
-from syncer.config import DATADOG_SITES
+from syncer.config import loader
+from syncer.config.schema import DATADOG_SITES
+from syncer.config.settings import DeletionLimit
 from syncer.errors import ConfigError
 from syncer.model import Integration
-from syncer.settings import DeletionLimit
 
 PEM = (
     rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -30,7 +30,7 @@ def minimal(**github: object) -> dict[str, object]:
 
 
 def parse(tree: dict[str, object], env: dict[str, str] | None = None) -> object:
-    return configfile.parse(tree, ENV if env is None else env)
+    return loader.parse(tree, ENV if env is None else env)
 
 
 def error_of(tree: dict[str, object], env: dict[str, str] | None = None) -> str:
@@ -51,7 +51,7 @@ def test_example_config_parses(tmp_path: Path) -> None:
         "GHES_APP_KEY_FILE": str(key),
         "JIRA_PAT_FILE": str(pat),
     }
-    config = configfile.load(Path("config/syncer.example.yaml"), env)
+    config = loader.load(Path("config/syncer.example.yaml"), env)
     assert config.integrations() == [Integration.GITHUB, Integration.JIRA, Integration.PAGERDUTY]
     assert config.effective(Integration.GITHUB).schedule == "*/15 * * * *"
     assert config.effective(Integration.JIRA).schedule == "*/30 * * * *"
@@ -67,7 +67,7 @@ def test_example_config_parses(tmp_path: Path) -> None:
 
 
 def test_defaults_and_env_fallbacks() -> None:
-    config = configfile.parse(minimal(), {**ENV, "DD_SITE": "datadoghq.eu"})
+    config = loader.parse(minimal(), {**ENV, "DD_SITE": "datadoghq.eu"})
     assert config.datadog.base_url == "https://api.datadoghq.eu"
     assert config.datadog.api_key.get_secret_value() == "dd-api-secret"
     settings = config.effective(Integration.GITHUB)
@@ -76,7 +76,7 @@ def test_defaults_and_env_fallbacks() -> None:
 
 def test_application_key_alias() -> None:
     env = {"DD_API_KEY": "a", "DD_APPLICATION_KEY": "b", "GITHUB_TOKEN": "t"}
-    assert configfile.parse(minimal(), env).datadog.app_key.get_secret_value() == "b"
+    assert loader.parse(minimal(), env).datadog.app_key.get_secret_value() == "b"
 
 
 def test_missing_variable_names_it_and_the_key() -> None:
@@ -87,7 +87,7 @@ def test_missing_variable_names_it_and_the_key() -> None:
 
 def test_default_value_syntax() -> None:
     tree = minimal(hostname="${GH_HOST:-ghe.example.com}")
-    config = configfile.parse(tree, ENV)
+    config = loader.parse(tree, ENV)
     assert config.github is not None
     assert config.github.sources[0].hostname == "ghe.example.com"
 
@@ -95,7 +95,7 @@ def test_default_value_syntax() -> None:
 def test_secret_from_file(tmp_path: Path) -> None:
     secret = tmp_path / "token"
     secret.write_text("ghp_from_file\n")
-    config = configfile.parse({"github": {"sources": [{"token_file": str(secret), "orgs": ["a"]}]}}, ENV)
+    config = loader.parse({"github": {"sources": [{"token_file": str(secret), "orgs": ["a"]}]}}, ENV)
     assert config.github is not None
     assert config.github.sources[0].token is not None
     assert config.github.sources[0].token.get_secret_value() == "ghp_from_file"
@@ -185,7 +185,7 @@ def test_errors_never_show_secret_values() -> None:
 
 
 def test_repr_hides_secrets() -> None:
-    config = configfile.parse(minimal(), ENV)
+    config = loader.parse(minimal(), ENV)
     text = repr(config) + str(config) + config.model_dump_json()
     for secret in ENV.values():
         assert secret not in text
@@ -195,28 +195,28 @@ def test_not_a_mapping(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("- a\n- b\n")
     with pytest.raises(ConfigError, match="mapping"):
-        configfile.load(path, ENV)
+        loader.load(path, ENV)
 
 
 def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("github:\n  sources: []\n  sources:\n    - {token: x, orgs: [a]}\n")
     with pytest.raises(ConfigError, match=r"'sources' is given twice.*line 3"):
-        configfile.load(path, ENV)
+        loader.load(path, ENV)
 
 
 def test_yaml_errors_do_not_echo_the_line(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("datadog:\n  api_key: SUPERSECRET: KEY123\n")
     with pytest.raises(ConfigError) as caught:
-        configfile.load(path, ENV)
+        loader.load(path, ENV)
     assert "line 2" in str(caught.value)
     assert "SUPERSECRET" not in str(caught.value)
 
 
 def test_every_datadog_site_is_accepted() -> None:
     for site in DATADOG_SITES:
-        config = configfile.parse({"datadog": {"site": site}, **minimal()}, ENV)
+        config = loader.parse({"datadog": {"site": site}, **minimal()}, ENV)
         assert config.datadog.base_url == f"https://api.{site}"
 
 
@@ -224,25 +224,25 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("github: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        configfile.load(path, ENV)
+        loader.load(path, ENV)
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
-        configfile.load(tmp_path / "absent.yaml", ENV)
+        loader.load(tmp_path / "absent.yaml", ENV)
 
 
 def test_integration_overrides_defaults() -> None:
     tree = {**minimal(), "defaults": {"max_deletions": 3, "policy": "upsert-only"}}
     tree["github"] = {**tree["github"], "max_deletions": "25%"}  # type: ignore[dict-item]
-    config = configfile.parse(tree, ENV)
+    config = loader.parse(tree, ENV)
     settings = config.effective(Integration.GITHUB)
     assert settings.max_deletions == DeletionLimit(percent=25)
     assert settings.policy == "upsert-only"
 
 
 def test_dollar_escape() -> None:
-    config = configfile.parse(minimal(include=["re:^a$$"]), ENV)
+    config = loader.parse(minimal(include=["re:^a$$"]), ENV)
     assert config.github is not None
     assert config.github.sources[0].include == ["re:^a$"]
 
@@ -250,11 +250,11 @@ def test_dollar_escape() -> None:
 def test_yaml_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(minimal()))
-    assert configfile.load(path, ENV).integrations() == [Integration.GITHUB]
+    assert loader.load(path, ENV).integrations() == [Integration.GITHUB]
 
 
 def test_run_timeout_and_confirm_removals_defaults() -> None:
-    settings = configfile.parse(minimal(), ENV).effective(Integration.GITHUB)
+    settings = loader.parse(minimal(), ENV).effective(Integration.GITHUB)
     assert (settings.run_timeout_seconds, settings.run_timeout, settings.confirm_removals) == (900.0, "15m", 50)
 
 
@@ -263,7 +263,7 @@ def test_run_timeout_and_confirm_removals_defaults() -> None:
     [("1s", 1.0), ("90s", 90.0), ("15m", 900.0), ("2h", 7200.0), ("24h", 86400.0), ("1d", 86400.0)],
 )
 def test_run_timeout_durations(text: str, seconds: float) -> None:
-    settings = configfile.parse({**minimal(), "defaults": {"run_timeout": text}}, ENV).effective(Integration.GITHUB)
+    settings = loader.parse({**minimal(), "defaults": {"run_timeout": text}}, ENV).effective(Integration.GITHUB)
     assert settings.run_timeout_seconds == seconds
     assert settings.run_timeout == text
 
@@ -272,7 +272,7 @@ def test_run_timeout_and_confirm_removals_are_overridable() -> None:
     tree = {**minimal(), "defaults": {"run_timeout": "1h", "confirm_removals": 7}}
     tree["github"] = {**tree["github"], "run_timeout": "30s", "confirm_removals": 0}  # type: ignore[dict-item]
     tree["pagerduty"] = {"sources": [{"token": "pd-token-1"}]}
-    config = configfile.parse(tree, ENV)
+    config = loader.parse(tree, ENV)
     github, pagerduty = config.effective(Integration.GITHUB), config.effective(Integration.PAGERDUTY)
     assert (github.run_timeout_seconds, github.confirm_removals) == (30.0, 0)
     assert (pagerduty.run_timeout_seconds, pagerduty.confirm_removals) == (3600.0, 7)
@@ -280,7 +280,7 @@ def test_run_timeout_and_confirm_removals_are_overridable() -> None:
 
 def test_null_defaults_mean_the_documented_default() -> None:
     tree = {**minimal(), "defaults": {"run_timeout": None, "confirm_removals": None, "schedule": None}}
-    settings = configfile.parse(tree, ENV).effective(Integration.GITHUB)
+    settings = loader.parse(tree, ENV).effective(Integration.GITHUB)
     assert (settings.run_timeout_seconds, settings.confirm_removals, settings.schedule) == (900.0, 50, "*/30 * * * *")
 
 
@@ -312,7 +312,7 @@ def test_relative_secret_file_is_relative_to_the_config_folder(tmp_path: Path, m
     path = folder / "syncer.yaml"
     path.write_text("github:\n  sources:\n    - {token_file: secrets/token, orgs: [acme]}\n")
     monkeypatch.chdir(tmp_path)  # not the config's folder: the path must not be taken from here
-    config = configfile.load(path, ENV)
+    config = loader.load(path, ENV)
     assert config.github is not None
     assert config.github.sources[0].token is not None
     assert config.github.sources[0].token.get_secret_value() == "ghp_relative_token"
@@ -323,7 +323,7 @@ def test_absolute_secret_file_is_used_as_written(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "syncer.yaml"
     path.parent.mkdir()
     path.write_text(f"github:\n  sources:\n    - {{token_file: {tmp_path / 'token'}, orgs: [acme]}}\n")
-    config = configfile.load(path, ENV)
+    config = loader.load(path, ENV)
     assert config.github is not None
     assert config.github.sources[0].token is not None
     assert config.github.sources[0].token.get_secret_value() == "ghp_absolute_token"
@@ -334,7 +334,7 @@ def test_a_tree_resolves_relative_secret_files_from_the_working_directory(
 ) -> None:
     (tmp_path / "token").write_text("ghp_cwd_token")
     monkeypatch.chdir(tmp_path)
-    config = configfile.parse({"github": {"sources": [{"token_file": "token", "orgs": ["a"]}]}}, ENV)
+    config = loader.parse({"github": {"sources": [{"token_file": "token", "orgs": ["a"]}]}}, ENV)
     assert config.github is not None
     assert config.github.sources[0].token is not None
     assert config.github.sources[0].token.get_secret_value() == "ghp_cwd_token"
@@ -346,7 +346,7 @@ def test_a_tree_resolves_relative_secret_files_from_the_working_directory(
 )
 def test_integers_may_come_from_the_environment(field: str, env_value: str, expected: int) -> None:
     app: dict[str, object] = {"app_id": 7, "private_key": PEM, field: "${NUMBER}"}
-    config = configfile.parse({"github": {"sources": [{"app": app}]}}, {**ENV, "NUMBER": env_value})
+    config = loader.parse({"github": {"sources": [{"app": app}]}}, {**ENV, "NUMBER": env_value})
     assert config.github is not None
     assert config.github.sources[0].app is not None
     assert getattr(config.github.sources[0].app, field) == expected
@@ -355,7 +355,7 @@ def test_integers_may_come_from_the_environment(field: str, env_value: str, expe
 @pytest.mark.parametrize(("env_value", "expected"), [("true", True), ("false", False), ("False", False)])
 def test_booleans_may_come_from_the_environment(env_value: str, expected: bool) -> None:
     tree = {"pagerduty": {"sources": [{"token": "pd-token-1", "enabled": "${PD_ENABLED}"}]}}
-    config = configfile.parse(tree, {**ENV, "PD_ENABLED": env_value})
+    config = loader.parse(tree, {**ENV, "PD_ENABLED": env_value})
     assert config.pagerduty is not None
     assert config.pagerduty.sources[0].enabled is expected
 
@@ -375,24 +375,24 @@ def test_an_integer_from_the_environment_is_digits(env_value: str) -> None:
 def test_integer_from_the_environment_still_checks_bounds() -> None:
     tree = {**minimal(), "defaults": {"concurrency": "${N}"}}
     assert "defaults.concurrency" in error_of(tree, {**ENV, "N": "65"})
-    config = configfile.parse(tree, {**ENV, "N": "16"})
+    config = loader.parse(tree, {**ENV, "N": "16"})
     assert config.effective(Integration.GITHUB).concurrency == 16
 
 
 def test_dollar_before_a_non_name_stays_literal_outside_secrets() -> None:
-    config = configfile.parse(minimal(include=["re:^v[0-9]+$", "re:^(a|b)$"]), ENV)
+    config = loader.parse(minimal(include=["re:^v[0-9]+$", "re:^(a|b)$"]), ENV)
     assert config.github is not None
     assert config.github.sources[0].include == ["re:^v[0-9]+$", "re:^(a|b)$"]
 
 
 def test_dollar_dollar_in_a_secret_is_a_literal_dollar() -> None:
-    config = configfile.parse({"pagerduty": {"sources": [{"token": "pa$$word$${X}"}]}}, ENV)
+    config = loader.parse({"pagerduty": {"sources": [{"token": "pa$$word$${X}"}]}}, ENV)
     assert config.pagerduty is not None
     assert config.pagerduty.sources[0].token.get_secret_value() == "pa$word${X}"
 
 
 def test_environment_values_are_not_interpolated_again() -> None:
-    config = configfile.parse(minimal(), {**ENV, "GITHUB_TOKEN": "ghp_$HOME${X}"})
+    config = loader.parse(minimal(), {**ENV, "GITHUB_TOKEN": "ghp_$HOME${X}"})
     assert config.github is not None
     assert config.github.sources[0].token is not None
     assert config.github.sources[0].token.get_secret_value() == "ghp_$HOME${X}"
@@ -405,12 +405,12 @@ def test_yaml_merge_keys_work_and_own_keys_win(tmp_path: Path) -> None:
         "github:\n  sources:\n    - {<<: *common, forks: true}\n"
     )
     with pytest.raises(ConfigError, match="common: unknown key"):
-        configfile.load(path, ENV)
+        loader.load(path, ENV)
     path.write_text(
         "github:\n  sources:\n    - &first {token: '${GITHUB_TOKEN}', orgs: [acme], forks: false}\n"
         "    - {<<: *first, hostname: ghe.example.com, forks: true}\n"
     )
-    config = configfile.load(path, ENV)
+    config = loader.load(path, ENV)
     assert config.github is not None
     assert [(s.hostname, s.forks, s.orgs) for s in config.github.sources] == [
         ("github.com", False, ["acme"]),

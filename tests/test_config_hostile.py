@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from syncer import configfile
-from syncer.config import Config
+from syncer.config import loader
+from syncer.config.schema import Config
 from syncer.errors import ConfigError
 
 pytestmark = pytest.mark.reliability(system="configuration")
@@ -549,7 +549,7 @@ def _load_in_thread(path: Path, timeout: float) -> BaseException | Config | None
 
     def target() -> None:
         try:
-            outcome.append(configfile.load(path, ENV))
+            outcome.append(loader.load(path, ENV))
         except BaseException as exc:  # the test inspects whatever came out
             outcome.append(exc)
 
@@ -600,7 +600,7 @@ def test_every_kind_has_several_variants() -> None:
 def _loads(text: str, root: Path, env: dict[str, str] | None = None) -> Config:
     path = root / "syncer.yaml"
     path.write_text(text)
-    return configfile.load(path, ENV if env is None else env)
+    return loader.load(path, ENV if env is None else env)
 
 
 def test_a_secret_file_of_exactly_64_kib_is_read(tmp_path: Path) -> None:
@@ -631,7 +631,7 @@ def test_a_utf8_bom_and_non_ascii_text_are_fine(tmp_path: Path) -> None:
     path.write_bytes(
         b"\xef\xbb\xbf" + github("{token: '${GITHUB_TOKEN}', orgs: [acme], include: ['caf\u00e9-*']}").encode()
     )
-    config = configfile.load(path, ENV)
+    config = loader.load(path, ENV)
     assert config.github is not None
     assert config.github.sources[0].include == ["caf\u00e9-*"]
 

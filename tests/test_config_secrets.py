@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from syncer import configfile
-from syncer.config import Config
+from syncer.config import loader
+from syncer.config.schema import Config
 from syncer.errors import ConfigError
 from syncer.redact import REDACTOR
 
@@ -54,7 +54,7 @@ def tree() -> dict[str, object]:
 
 
 def test_every_secret_is_masked_after_a_load() -> None:
-    configfile.parse(tree(), SECRETS)
+    loader.parse(tree(), SECRETS)
     basic = base64.b64encode(f"{EMAIL}:{SECRETS['JIRA_API_TOKEN']}".encode()).decode()
     shown = REDACTOR.redact(" | ".join([*SECRETS.values(), basic, PEM, "reg-proxy-pw-0007"]))
     for secret in [*SECRETS.values(), basic, "reg-proxy-pw-0007"]:
@@ -65,14 +65,14 @@ def test_every_secret_is_masked_after_a_load() -> None:
 
 def test_secrets_from_files_are_registered(tmp_path: Path) -> None:
     (tmp_path / "pd").write_text("reg-pagerduty-file-0008\n")
-    configfile.parse({"pagerduty": {"sources": [{"token_file": str(tmp_path / "pd")}]}}, SECRETS)
+    loader.parse({"pagerduty": {"sources": [{"token_file": str(tmp_path / "pd")}]}}, SECRETS)
     assert "reg-pagerduty-file-0008" not in REDACTOR.redact("token=reg-pagerduty-file-0008")
 
 
 def test_a_configuration_that_fails_registers_nothing() -> None:
     broken = {"pagerduty": {"sources": [{"token": "reg-never-loaded-0009", "enabled": "yes"}]}}
     with pytest.raises(ConfigError):
-        configfile.parse(broken, SECRETS)
+        loader.parse(broken, SECRETS)
     assert REDACTOR.redact("reg-never-loaded-0009") == "reg-never-loaded-0009"
 
 
@@ -84,5 +84,5 @@ def test_register_secrets_is_the_one_entry_point() -> None:
         }
     )
     assert REDACTOR.redact("reg-pd-0012 reg-dd-0010") == "reg-pd-0012 reg-dd-0010"
-    configfile.register_secrets(config)
+    loader.register_secrets(config)
     assert REDACTOR.redact("reg-pd-0012 reg-dd-0010 reg-dd-0011") == "*** *** ***"

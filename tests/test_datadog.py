@@ -7,8 +7,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from syncer.config import DatadogConfig
-from syncer.datadog import DatadogClient
+from syncer.config.schema import DatadogConfig
+from syncer.datadog.client import DatadogClient
 from syncer.errors import ShapeError, UpstreamError
 from syncer.model import Integration
 from syncer.retry import RetryPolicy

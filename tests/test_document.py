@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncer import document
+from syncer.datadog import document
 from syncer.errors import ShapeError
 from syncer.model import JSON, GithubRepo, Integration, JiraProject, PagerDutyAccount
 

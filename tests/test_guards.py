@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from syncer import guards, plan
+from syncer.config.settings import parse_deletion_limit
 from syncer.errors import GuardRefused
 from syncer.guards import DeletionLimit, Rules
 from syncer.model import Discovery, GithubRepo, Integration, PagerDutyAccount, Result, Scope
-from syncer.settings import parse_deletion_limit
 
 GH = Integration.GITHUB
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from syncer.config import DatadogConfig
-from syncer.datadog import DatadogClient
+from syncer.config.schema import DatadogConfig
+from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline, Stop
 from syncer.model import Result
 from syncer.reconcile import run_once

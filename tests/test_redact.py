@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from prometheus_client import generate_latest
 
-from syncer import checks, configfile, metrics
+from syncer import checks, metrics
+from syncer.config import loader
 from syncer.redact import MASK, REDACTOR, display_url, redact, redact_value
 
 SECRET = "s3cr3t-Value-4711"
@@ -208,8 +209,8 @@ def test_registering_a_config_masks_every_secret_and_every_value_derived_from_on
         },
         "pagerduty": {"sources": [{"token": "pd-token-0006", "api_url": "https://tok-0007@api.pd.local"}]},
     }
-    config = configfile.parse(tree, {})
-    configfile.register_secrets(config)
+    config = loader.parse(tree, {})
+    loader.register_secrets(config)
     header = base64.b64encode(f"{EMAIL}:{JIRA_TOKEN}".encode()).decode()
     pem_line = pem.splitlines()[5]
     values = [
@@ -240,7 +241,7 @@ def test_validate_describe_shows_urls_without_userinfo() -> None:
         },
         "pagerduty": {"sources": [{"token": "pd-token-0006"}]},
     }
-    described = checks.describe(configfile.parse(tree, {}))
+    described = checks.describe(loader.parse(tree, {}))
     assert "http://dd.local" in described
     assert "pw-0003" not in described
     assert "me:" not in described
@@ -295,7 +296,7 @@ def test_derived_values_are_masked_and_only_the_newest_are_kept() -> None:
 
 
 def test_configuration_reprs_never_show_url_userinfo() -> None:
-    config = configfile.parse(
+    config = loader.parse(
         {
             "datadog": {"api_key": "k" * 8, "app_key": "a" * 8, "api_url": "http://user:pw-9999@dd.local"},
             "github": {"extra": [{"hostname": "github.com", "github_org_name": "acme", "repo_name": "api"}]},

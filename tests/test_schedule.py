@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncer import schedule
+from syncer.config import schedule
 
 MONDAY = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from syncer.simulator.datadog import FakeDatadog
 from syncer.simulator.facade import Simulator
 from syncer.simulator.faults import Fault, FaultInjector
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.simulator.jira import FakeJira
 from syncer.simulator.pagerduty import FakePagerDuty
 from syncer.simulator.server import FakeServer, ServedRequest

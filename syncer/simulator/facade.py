@@ -11,7 +11,7 @@ import yaml
 
 from syncer.simulator import seed
 from syncer.simulator.datadog import FakeDatadog
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.simulator.jira import FakeJira
 from syncer.simulator.pagerduty import FakePagerDuty
 from syncer.simulator.seed import SCALES

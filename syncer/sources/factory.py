@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from syncer.config import Config, GithubSection, JiraSection, PagerDutySection
+from syncer.config.schema import Config, GithubSection, JiraSection, PagerDutySection
 from syncer.deadline import Deadline
 from syncer.filters import NameFilter
 from syncer.model import Entry, Integration

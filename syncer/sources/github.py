@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from github import Auth, Github
 
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, Stopped, SyncerError
 from syncer.filters import NameFilter, RepoFilter

@@ -16,7 +16,7 @@ import github
 import requests
 from github import Auth, Github, GithubIntegration
 
-from syncer.config import GithubApp, GithubSource
+from syncer.config.schema import GithubApp, GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, PermanentError
 from syncer.redact import REDACTOR

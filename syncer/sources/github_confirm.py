@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from github import Auth, Github, GithubException
 
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.errors import Stopped, SyncerError
 from syncer.filters import RepoFilter, RepoTraits
 from syncer.model import Entry, GithubRepo

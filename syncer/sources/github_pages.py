@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import orjson
 
-from syncer.config import VISIBILITIES
+from syncer.config.schema import VISIBILITIES
 from syncer.errors import PermanentError
 from syncer.filters import RepoTraits
 from syncer.sources.github_errors import SYSTEM

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from urllib.parse import quote
 
-from syncer.config import JiraSource
+from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
 from syncer.filters import NameFilter

@@ -16,7 +16,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from syncer import metrics, retry
-from syncer.config import JiraSource
+from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, PermanentError, Stopped, TransientError, UpstreamError
 from syncer.redact import Redactor, display_url, redact

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from contextlib import closing
 
-from syncer.config import PagerDutySource
+from syncer.config.schema import PagerDutySource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
 from syncer.filters import NameFilter

@@ -17,7 +17,7 @@ import httpx2
 import pagerduty
 
 from syncer import metrics, retry
-from syncer.config import PagerDutySource
+from syncer.config.schema import PagerDutySource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, Stopped, TransientError, UpstreamError
 from syncer.redact import Redactor, display_url, redact

@@ -13,17 +13,18 @@ from typing import Any
 import httpx
 import pytest
 
-from syncer import configfile, daemon
-from syncer.daemon_runs import Busy
-from syncer.datadog import DatadogClient
+from syncer.config import loader
+from syncer.daemon import service as daemon
+from syncer.daemon.registry import Registry
+from syncer.daemon.runs import Busy
+from syncer.daemon.writegate import ABANDONED, PutGate, RunGuard
+from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import Stopped
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import Job
 from syncer.retry import RetryPolicy
 from syncer.simulator import Fault, Simulator
-from syncer.status import Registry
-from syncer.writegate import ABANDONED, PutGate, RunGuard
 from tests.daemon.conftest import TOKEN
 
 pytestmark = pytest.mark.reliability(system="daemon run deadline")
@@ -91,7 +92,7 @@ def test_a_run_is_not_abandoned_while_its_put_is_under_way() -> None:
     gate, inside, leave = PutGate(), threading.Event(), threading.Event()
 
     def putting(integration: Integration) -> IntegrationReport:
-        from syncer.status import current
+        from syncer.daemon.registry import current
 
         run = current()
         assert run is not None
@@ -144,7 +145,7 @@ class InProcess:
             def run_timeout(self, integration: Integration) -> float | None:
                 return run_timeout
 
-        self.daemon = Short(configfile.parse(config, sim.env()), TOKEN, RetryPolicy(attempts=2, base=0.05), grace=grace)
+        self.daemon = Short(loader.parse(config, sim.env()), TOKEN, RetryPolicy(attempts=2, base=0.05), grace=grace)
         sock = socket.create_server(("127.0.0.1", 0))
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=30)
         self.daemon.start(sock)

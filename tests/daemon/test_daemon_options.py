@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from syncer import configfile, daemon, daemon_process
+from syncer.config import loader
+from syncer.daemon import process
+from syncer.daemon import service as daemon
 from syncer.errors import ConfigError
 from syncer.model import Integration, Result
 from syncer.retry import RetryPolicy
@@ -28,31 +30,31 @@ from syncer.simulator import Simulator
     ],
 )
 def test_listen_addresses_are_parsed(text: str, expected: tuple[str, int]) -> None:
-    assert daemon_process.parse_listen(text) == expected
+    assert process.parse_listen(text) == expected
 
 
 @pytest.mark.parametrize("text", ["8080", ":8080", "host:", "host:http", "host:65536", "host:-1", ""])
 def test_bad_listen_addresses_are_config_errors_naming_the_option(text: str) -> None:
     with pytest.raises(ConfigError, match="--listen"):
-        daemon_process.parse_listen(text)
+        process.parse_listen(text)
 
 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, daemon_process.SHUTDOWN_TIMEOUT),
+        ({}, process.SHUTDOWN_TIMEOUT),
         ({"SYNCER_SHUTDOWN_TIMEOUT": "5"}, 5.0),
         ({"SYNCER_SHUTDOWN_TIMEOUT": ""}, 20.0),
     ],
 )
 def test_shutdown_timeout_comes_from_the_environment(env: dict[str, str], expected: float) -> None:
-    assert daemon_process.shutdown_timeout(env) == expected
+    assert process.shutdown_timeout(env) == expected
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "99999"])
 def test_a_bad_shutdown_timeout_is_a_config_error(value: str) -> None:
     with pytest.raises(ConfigError, match="SYNCER_SHUTDOWN_TIMEOUT"):
-        daemon_process.shutdown_timeout({"SYNCER_SHUTDOWN_TIMEOUT": value})
+        process.shutdown_timeout({"SYNCER_SHUTDOWN_TIMEOUT": value})
 
 
 def write(tmp_path: Path, config: dict[str, Any]) -> Path:
@@ -67,10 +69,10 @@ def test_serve_raises_config_errors_before_serving(
     for name, value in sim.env().items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="cannot read"):
-        daemon_process.serve(tmp_path / "missing.yaml", "127.0.0.1:0")
+        process.serve(tmp_path / "missing.yaml", "127.0.0.1:0")
     path = write(tmp_path, sim.config_dict())
     with pytest.raises(ConfigError, match="--listen"):
-        daemon_process.serve(path, "nowhere")
+        process.serve(path, "nowhere")
     assert sim.datadog.count() == 0
 
 
@@ -84,14 +86,14 @@ def test_a_listen_address_in_use_is_a_config_error(
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"--listen 127.0.0.1:{port}: cannot listen there"):
-            daemon_process.serve(write(tmp_path, sim.config_dict()), f"127.0.0.1:{port}")
+            process.serve(write(tmp_path, sim.config_dict()), f"127.0.0.1:{port}")
     assert sim.datadog.count() == 0
 
 
 def test_a_scheduled_run_finding_the_integration_busy_is_skipped_and_logged(
     sim: Simulator, config: Callable[..., dict[str, Any]], caplog: pytest.LogCaptureFixture
 ) -> None:
-    subject = daemon.Daemon(configfile.parse(config(), sim.env()), token=None, policy=RetryPolicy(attempts=1))
+    subject = daemon.Daemon(loader.parse(config(), sim.env()), token=None, policy=RetryPolicy(attempts=1))
     sim.reset()
     sim.github.latency = 0.3
     try:

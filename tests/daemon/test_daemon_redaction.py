@@ -13,12 +13,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from starlette.testclient import TestClient
 
+from syncer.daemon.registry import Registry
+from syncer.daemon.web import Control, create_app
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.redact import MASK, REDACTOR
 from syncer.simulator import Fault, Simulator
 from syncer.simulator import seed as sim_seed
-from syncer.status import Registry
-from syncer.web import Control, create_app
 from tests.daemon.conftest import TOKEN, github_config
 
 pytestmark = pytest.mark.reliability(system="daemon secrets")

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncer.daemon_runs import Busy, Closed
+from syncer.daemon.registry import Registry
+from syncer.daemon.runs import Busy, Closed
+from syncer.daemon.writegate import PutGate
 from syncer.errors import Stopped
 from syncer.model import Integration, IntegrationReport, Result
-from syncer.status import Registry
-from syncer.writegate import PutGate
 
 GITHUB, JIRA = Integration.GITHUB, Integration.JIRA
 

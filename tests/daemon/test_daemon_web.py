@@ -10,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from syncer import metrics
+from syncer.daemon.registry import Registry
+from syncer.daemon.web import Control, create_app
 from syncer.model import Integration, IntegrationReport, Result
-from syncer.status import Registry
-from syncer.web import Control, create_app
 from tests.daemon.conftest import SPEC_METRICS
 
 TOKEN = "s3cret-trigger-token"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from syncer.simulator import Fault, Simulator
-from syncer.simulator.github_repos import RepoRenderer, render_repo
+from syncer.simulator.github.repos import RepoRenderer, render_repo
 
 REQUIRED_REPO_FIELDS = {
     "id", "node_id", "name", "full_name", "private", "owner", "html_url", "description", "fork", "url",

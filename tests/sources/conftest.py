@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 
 from syncer.retry import RetryPolicy
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.simulator.jira import FakeJira
 from syncer.simulator.pagerduty import FakePagerDuty
 from syncer.simulator.server import FakeServer

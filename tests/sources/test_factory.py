@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from syncer.configfile import parse
+from syncer.config.loader import parse
 from syncer.model import Integration, PagerDutyAccount
 from syncer.simulator import Simulator
 from syncer.sources import factory

@@ -8,11 +8,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.errors import PermanentError
 from syncer.model import Discovery, Scope
 from syncer.simulator.faults import Fault
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.sources.github import GithubRepos
 
 from .conftest import FAST, Sleeps

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from syncer import metrics
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
 from syncer.model import GithubRepo, JiraProject
 from syncer.simulator.faults import Fault
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.sources.github import GithubRepos
 
 from .conftest import FAST, Sleeps

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError
 from syncer.model import Discovery
 from syncer.retry import RetryPolicy
 from syncer.simulator.faults import Fault
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.sources import github_transport
 from syncer.sources.github import GithubRepos
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.retry import RetryPolicy
 from syncer.simulator.faults import Fault
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.sources.github import GithubRepos
 
 from .conftest import FAST, Sleeps

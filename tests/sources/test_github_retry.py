@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from syncer.config import GithubSource
+from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import Interrupted, PermanentError
 from syncer.model import GithubRepo
 from syncer.retry import RetryPolicy
 from syncer.simulator.faults import Fault
-from syncer.simulator.github import FakeGitHub
+from syncer.simulator.github.fake import FakeGitHub
 from syncer.sources.github import GithubRepos
 
 from .conftest import FAST, Sleeps

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from syncer import metrics
-from syncer.config import JiraSource
+from syncer.config.schema import JiraSource
 from syncer.errors import PermanentError
 from syncer.model import JiraProject, Scope
 from syncer.retry import RetryPolicy

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from syncer.config import JiraSource
+from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.model import Entry, GithubRepo, JiraProject
 from syncer.simulator.faults import Fault

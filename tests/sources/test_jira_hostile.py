@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from syncer.config import JiraSource
-from syncer.configfile import parse
+from syncer.config.loader import parse
+from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.model import Discovery, Integration, JiraProject
 from syncer.simulator import seed

@@ -10,7 +10,7 @@ import pagerduty
 import pytest
 
 from syncer import metrics
-from syncer.config import PagerDutySource
+from syncer.config.schema import PagerDutySource
 from syncer.errors import PermanentError
 from syncer.filters import NameFilter
 from syncer.model import Discovery, PagerDutyAccount, Scope

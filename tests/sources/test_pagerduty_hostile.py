@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from syncer.config import PagerDutySource
-from syncer.configfile import parse
+from syncer.config.loader import parse
+from syncer.config.schema import PagerDutySource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError
 from syncer.model import Discovery, Integration, PagerDutyAccount, Scope

@@ -5,8 +5,8 @@ from __future__ import annotations
 from context import Env, step
 from harness import Recorder
 
-from syncer import configfile
-from syncer.config import Config
+from syncer.config import loader
+from syncer.config.schema import Config
 from syncer.model import Integration
 from syncer.retry import RetryPolicy
 from syncer.sources.factory import sources
@@ -23,7 +23,7 @@ def proxied_config(env: Env) -> Config:
     tree["jira"]["sources"][1]["url"] = env.proxy("jira_dc")
     for source in tree["pagerduty"]["sources"]:
         source["api_url"] = env.proxy("pagerduty")
-    return configfile.parse(tree, env.sim.env())
+    return loader.parse(tree, env.sim.env())
 
 
 def syncer_sources(env: Env, rec: Recorder) -> None:

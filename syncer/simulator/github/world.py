@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from syncer.simulator import seed
-from syncer.simulator.github_apps import APP_ID, Installation, InstallationToken, app_keypair
-from syncer.simulator.github_repos import repo_record
+from syncer.simulator.github.apps import APP_ID, Installation, InstallationToken, app_keypair
+from syncer.simulator.github.repos import repo_record
 from syncer.simulator.ratelimit import RateWindow
 
 

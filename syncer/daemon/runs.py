@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from syncer.daemon.writegate import RunGuard
 from syncer.model import Integration, IntegrationReport, Result
-from syncer.writegate import RunGuard
 
 log = logging.getLogger("syncer")
 

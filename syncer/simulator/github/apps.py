@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from syncer.simulator.github_model import node_id, simple_user
+from syncer.simulator.github.model import node_id, simple_user
 from syncer.simulator.wire import dumps, json_response
 
 if TYPE_CHECKING:
-    from syncer.simulator.github import FakeGitHub
+    from syncer.simulator.github.fake import FakeGitHub
 
 APP_ID = 424242
 APP_SLUG = "acme-catalog-sync"

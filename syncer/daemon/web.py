@@ -22,11 +22,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from syncer import report
-from syncer.daemon_runs import Abandoned, Batch, Busy, Closed, Finished, Running
+from syncer.daemon.registry import Registry
+from syncer.daemon.runs import Abandoned, Batch, Busy, Closed, Finished, Running
 from syncer.metrics import REGISTRY
 from syncer.model import JSON, Integration, RunReport
 from syncer.redact import redact_value
-from syncer.status import Registry
 
 log = logging.getLogger("syncer")
 TRUE, FALSE = ("1", "true", "yes"), ("", "0", "false", "no")

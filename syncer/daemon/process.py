@@ -8,11 +8,11 @@ import socket
 from collections.abc import Mapping
 from pathlib import Path
 
-from syncer.daemon import Daemon
+from syncer.daemon.reload import load
+from syncer.daemon.service import Daemon
+from syncer.daemon.signals import Signals, flush
 from syncer.errors import ConfigError
 from syncer.redact import REDACTOR
-from syncer.reload import load
-from syncer.signals import Signals, flush
 
 log = logging.getLogger("syncer")
 SHUTDOWN_TIMEOUT = 20.0

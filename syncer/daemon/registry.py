@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from syncer.daemon_runs import Abandoned, Batch, Busy, Closed, Finished, Running, failed
+from syncer.daemon.runs import Abandoned, Batch, Busy, Closed, Finished, Running, failed
+from syncer.daemon.writegate import ABANDONED
 from syncer.model import Integration, IntegrationReport
-from syncer.writegate import ABANDONED
 
 log = logging.getLogger("syncer")
 Execute = Callable[[Integration], IntegrationReport]

@@ -10,7 +10,7 @@
   `${NAME:-default}`; elsewhere a `$` before anything else stays literal (`re:^v[0-9]+$` is a regex).
 
 Errors name the key and the position, never the value (it may be a secret). What interpolation produced is an
-`EnvText`, so that `app_id: ${APP_ID}` may hold the digits of an integer (see config_values).
+`EnvText`, so that `app_id: ${APP_ID}` may hold the digits of an integer (see config.values).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from syncer.config_values import EnvText
+from syncer.config.values import EnvText
 from syncer.errors import ConfigError
 
 SECRET_KEYS = frozenset({"token", "api_token", "api_key", "app_key", "private_key", "secret"})

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from syncer.simulator.github_apps import APP_ID, AppEndpoints
-from syncer.simulator.github_auth import ANONYMOUS, AuthFailure, Principal, authenticate, rate_limited_message
-from syncer.simulator.github_model import GITHUB_DOC, organization, private_user, rate_limit_json
-from syncer.simulator.github_repos import REPO_TYPES, RepoRenderer, render_repo, select_repos
-from syncer.simulator.github_world import GitHubWorld, Paging
+from syncer.simulator.github.apps import APP_ID, AppEndpoints
+from syncer.simulator.github.auth import ANONYMOUS, AuthFailure, Principal, authenticate, rate_limited_message
+from syncer.simulator.github.model import GITHUB_DOC, organization, private_user, rate_limit_json
+from syncer.simulator.github.repos import REPO_TYPES, RepoRenderer, render_repo, select_repos
+from syncer.simulator.github.world import GitHubWorld, Paging
 from syncer.simulator.ratelimit import RateWindow
 from syncer.simulator.server import FakeServer
 from syncer.simulator.wire import (

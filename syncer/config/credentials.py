@@ -1,6 +1,6 @@
 """The configuration's secrets: `<secret>_file` keys read from files, and every secret registered for redaction.
 
-A secret file is a regular UTF-8 file of at most 64 KiB (see config_files); surrounding whitespace is dropped. An
+A secret file is a regular UTF-8 file of at most 64 KiB (see config.files); surrounding whitespace is dropped. An
 absolute path is used as written; a relative one is relative to the configuration file's folder (to the working
 directory for a configuration given as a tree rather than a file).
 """
@@ -13,9 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
-from syncer.config import Config
-from syncer.config_files import SECRET_LIMIT, read_text
-from syncer.config_interpolation import SECRET_KEYS
+from syncer.config.files import SECRET_LIMIT, read_text
+from syncer.config.interpolation import SECRET_KEYS
+from syncer.config.schema import Config
 from syncer.errors import ConfigError
 from syncer.redact import REDACTOR
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from starlette.requests import Request
 
-from syncer.simulator.github_apps import Installation, InstallationToken, JwtRejected, verify_app_jwt
+from syncer.simulator.github.apps import Installation, InstallationToken, JwtRejected, verify_app_jwt
 
 UNDECODABLE_JWT = "A JSON web token could not be decoded"
 APP_JWT_PATHS = re.compile(r"^/(app(/|$)|(orgs|users)/[^/]+/installation$|repos/[^/]+/[^/]+/installation$)")

@@ -2,7 +2,7 @@
 
 Every run gets a Deadline of its integration's `run_timeout` whose stop event is the daemon's shutdown event: a
 shutdown ends every run's waits at once. A run still going `grace` seconds past its deadline is abandoned by the
-Registry (it writes nothing from then on). SIGHUP reloads the configuration file (syncer.reload).
+Registry (it writes nothing from then on). SIGHUP reloads the configuration file (syncer.daemon.reload).
 """
 
 from __future__ import annotations
@@ -21,19 +21,20 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
-from syncer import metrics, runner, web
+from syncer import metrics, runner
 from syncer.checks import KeyCheck
-from syncer.config import Config
-from syncer.daemon_runs import Busy, Closed
-from syncer.datadog import DatadogClient
+from syncer.config.schema import Config
+from syncer.daemon import web
+from syncer.daemon.registry import GRACE_SECONDS, Registry, current
+from syncer.daemon.reload import History, Loaded, Schedules, load, prepare
+from syncer.daemon.runs import Busy, Closed
+from syncer.daemon.writegate import GatedTarget, PutGate, RunGuard
+from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, SyncerError
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import run_once
-from syncer.reload import History, Loaded, Schedules, load, prepare
 from syncer.retry import RetryPolicy
-from syncer.status import GRACE_SECONDS, Registry, current
-from syncer.writegate import GatedTarget, PutGate, RunGuard
 
 log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}

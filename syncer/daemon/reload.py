@@ -1,6 +1,6 @@
 """SIGHUP: the configuration read again from its file, validated completely before anything changes.
 
-`load` reads and validates the file (configfile.load, which also registers the new configuration's secrets with
+`load` reads and validates the file (loader.load, which also registers the new configuration's secrets with
 the redactor) and builds every integration's trigger (a schedule that cannot be turned into a trigger is an error
 here, not a crash later). The redactor forgets nothing on a reload: a secret of the old
 configuration may still be in use by a run under way (or echoed by an answer still to come), and masking a
@@ -20,8 +20,8 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from syncer import configfile, schedule
-from syncer.config import Config
+from syncer.config import loader, schedule
+from syncer.config.schema import Config
 from syncer.errors import ConfigError
 from syncer.model import JSON, Integration
 from syncer.redact import redact
@@ -39,7 +39,7 @@ class Loaded:
 
 def load(path: str | Path) -> Loaded:
     """Read and validate the configuration file; raise ConfigError (naming the key) before anything changes."""
-    return prepare(configfile.load(path))
+    return prepare(loader.load(path))
 
 
 def prepare(config: Config) -> Loaded:

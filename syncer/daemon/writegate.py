@@ -10,10 +10,10 @@ import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 
+from syncer.datadog.target import Target
 from syncer.deadline import Deadline
 from syncer.errors import DeadlineExceeded, Interrupted
 from syncer.model import JSON, Current, Integration
-from syncer.target import Target
 
 ABANDONED = "run_timeout exceeded; the run was abandoned and writes nothing"
 

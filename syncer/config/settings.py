@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from syncer import schedule
-from syncer.config_values import Int, duration
+from syncer.config import schedule
+from syncer.config.values import Int, duration
 from syncer.guards import DeletionLimit
 from syncer.redact import display_url
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from syncer import document, metrics, retry
-from syncer.config import DatadogConfig
+from syncer import metrics, retry
+from syncer.config.schema import DatadogConfig
+from syncer.datadog import document
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, TransientError
 from syncer.model import JSON, Current, Integration

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from syncer.simulator.github_model import node_id, simple_user
+from syncer.simulator.github.model import node_id, simple_user
 from syncer.simulator.wire import dumps
 
 REPO_TYPES = frozenset({"all", "public", "private", "forks", "sources", "member"})

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Protocol
 
-from syncer import document
+from syncer.datadog import document
 from syncer.deadline import Deadline
 from syncer.model import JSON, Current, Integration
 

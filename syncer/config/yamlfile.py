@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.scanner import ScannerError
 from yaml.tokens import Token
 
-from syncer.config_values import kind
+from syncer.config.values import kind
 from syncer.errors import ConfigError
 
 MAX_DEPTH = 64

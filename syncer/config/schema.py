@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from syncer import filters
-from syncer.config_values import Flag, Int, PrivateKey, Secret, check_hostname, check_url
+from syncer.config.settings import RunSettings, Strict
+from syncer.config.values import Flag, Int, PrivateKey, Secret, check_hostname, check_url
 from syncer.model import GithubRepo, Integration, JiraProject, PagerDutyAccount
-from syncer.settings import RunSettings, Strict
 
 DATADOG_SITES = (
     "datadoghq.com",

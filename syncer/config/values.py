@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic import Strict as StrictType
 
-from syncer import schedule
+from syncer.config import schedule
 from syncer.redact import display_url
 
 _ENV_INT = re.compile(r"^-?[0-9]{1,18}$")

@@ -1,8 +1,8 @@
 """Reading the configuration file: YAML, ${VAR} interpolation, *_file secrets, env defaults, clear errors.
 
 Every problem is a ConfigError naming the file or the key (the CLI exits 2), never a traceback, never a secret's
-value. The rules on input (sizes, file kinds, YAML aliases and keys, the `${...}` grammar) live in config_files,
-config_yaml and config_interpolation; a configuration that loads has its secrets registered with the redactor.
+value. The rules on input (sizes, file kinds, YAML aliases and keys, the `${...}` grammar) live in config.files,
+config.yamlfile and config.interpolation; a configuration that loads has its secrets registered with the redactor.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from syncer import config_secrets, config_yaml
-from syncer.config import Config
-from syncer.config_files import CONFIG_LIMIT, read_text
-from syncer.config_interpolation import SECRET_KEYS, interpolate
-from syncer.config_values import kind
+from syncer.config import credentials, yamlfile
+from syncer.config.files import CONFIG_LIMIT, read_text
+from syncer.config.interpolation import SECRET_KEYS, interpolate
+from syncer.config.schema import Config
+from syncer.config.values import kind
 from syncer.errors import ConfigError
 from syncer.redact import MASK, MIN_LENGTH, redact
 
@@ -32,7 +32,7 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
     environ = os.environ if env is None else env
     file = Path(path)
     text = read_text(file, CONFIG_LIMIT)
-    tree = config_yaml.load(text, str(file))
+    tree = yamlfile.load(text, str(file))
     if tree is None:
         tree = {}
     if not isinstance(tree, dict):
@@ -59,8 +59,8 @@ def parse(tree: dict[str, object], env: Mapping[str, str], origin: str = "config
 
 
 def register_secrets(config: Config) -> None:
-    """Register every secret of `config` with the process redactor (see config_secrets.register)."""
-    config_secrets.register(config)
+    """Register every secret of `config` with the process redactor (see credentials.register)."""
+    credentials.register(config)
 
 
 def _resolve(node: Tree, env: Mapping[str, str], where: str, base: Path | None) -> Tree:
@@ -75,7 +75,7 @@ def _resolve(node: Tree, env: Mapping[str, str], where: str, base: Path | None) 
             if not isinstance(key, str):
                 raise ConfigError(f"{where or '(top level)'}: a mapping key must be a string, not {kind(key)}")
             out[key] = _resolve(value, env, f"{where}.{key}" if where else key, base)
-        return config_secrets.read_files(out, where, base)
+        return credentials.read_files(out, where, base)
     if not isinstance(node, _SCALARS):
         raise ConfigError(f"{where}: {type(node).__name__} values are not allowed here (quote the value)")
     return node

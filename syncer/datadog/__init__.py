@@ -1,0 +1,1 @@
+"""Datadog: the Target protocol, the API client, the entity-integration documents."""
