@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from syncer.errors import GuardRefused
-from syncer.model import Discovery, Entry, EntryKey, Plan, Result
+from syncer.model import Discovery, Entry, Plan, Result
 
 
 @dataclass(frozen=True)
@@ -61,46 +61,38 @@ def abort(rules: Rules, failures: Sequence[str], integration: str) -> str | None
     return None
 
 
-def keeper(
-    discoveries: Sequence[Discovery], upsert_only: bool, confirmed: Sequence[Entry] = ()
-) -> Callable[[Entry], bool]:
+def keeper(discoveries: Sequence[Discovery], upsert_only: bool) -> Callable[[Entry], bool]:
     """Which current entries the plan must not remove (written back as they are):
 
     - a failed scope keeps the current entries it answers for;
     - a failed scope of unknown identity keeps every current entry no healthy scope produced;
-    - upsert-only keeps every current entry;
-    - an entry a direct look-up confirmed (confirm_removals) is kept.
+    - upsert-only keeps every current entry.
+
+    (An entry a direct look-up confirmed is kept by being desired: see reconcile's confirm_removals.)
     """
     failed = [d.scope for d in discoveries if not d.ok]
     unknown_failed = any(scope.owns is None for scope in failed)
     produced = {e.key() for d in discoveries if d.ok for e in d.entries}
-    kept = {e.key() for e in confirmed}
 
     def keep(entry: Entry) -> bool:
-        key = entry.key()
         return (
             upsert_only
-            or key in kept
             or any(scope.covers(entry) for scope in failed)
-            or (unknown_failed and key not in produced)
+            or (unknown_failed and entry.key() not in produced)
         )
 
     return keep
 
 
-def protect(
-    current: Sequence[Entry],
-    desired: Sequence[Entry],
-    discoveries: Sequence[Discovery],
-    upsert_only: bool,
-) -> tuple[Entry, ...]:
-    """The desired entries plus the current entries the plan must not remove (see `keeper`), one per key."""
-    wanted: dict[EntryKey, Entry] = {entry.key(): entry for entry in desired}
-    keep = keeper(discoveries, upsert_only)
-    for entry in current:
-        if entry.key() not in wanted and keep(entry):
-            wanted[entry.key()] = entry
-    return tuple(wanted.values())
+def to_confirm(removed: Sequence[Entry], desired: Sequence[Entry], discoveries: Sequence[Discovery]) -> list[Entry]:
+    """The removals worth a direct look-up: entries a healthy scope answers for that its listing did not return.
+
+    A stored duplicate of a desired key (R1 beside r1) is not missing from any listing, and an entry no healthy
+    scope answers for has nobody to ask: neither is looked up.
+    """
+    wanted = {e.key() for e in desired}
+    healthy = [d.scope for d in discoveries if d.ok]
+    return [e for e in removed if e.key() not in wanted and any(scope.covers(e) for scope in healthy)]
 
 
 def check(plan: Plan, current_size: int, rules: Rules) -> None:

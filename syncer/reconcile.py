@@ -80,7 +80,7 @@ def run_once(job: Job, target: Target, clock: Clock = lambda: datetime.now(UTC))
     except SyncerError as exc:
         return _report(run, clock, Result.FAILURE, [*run.failures, str(exc)])
     except Exception as exc:  # the one catch-all of a run: a bug becomes a failed run, never a crash
-        log.exception("unexpected error", extra={"integration": str(job.integration)})
+        log.exception("%s: unexpected error", job.integration, extra={"integration": str(job.integration)})
         return _report(run, clock, Result.FAILURE, [*run.failures, f"unexpected error: {type(exc).__name__}: {exc}"])
 
 
@@ -102,11 +102,10 @@ def _reconcile(run: _Run, target: Target, clock: Clock) -> IntegrationReport:
             return _report(run, clock, guards.result(bool(failures), refused=True), [*failures, str(exc)])
         if not run.changes.has_changes or job.dry_run:
             return _report(run, clock, guards.result(bool(failures)), failures)
-        job.deadline.check("before the PUT")
         with job.write_lock(job.deadline):  # another writer on this machine re-reads only after this PUT
             fresh = target.get_config(job.integration, job.deadline)
             if fresh == current:
-                return _write(run, target, current, clock)
+                return _write(run, target, current, run.changes, clock)
         log.warning(
             "%s: the list in Datadog changed since it was read; planning again on the new list",
             job.integration,
@@ -115,16 +114,13 @@ def _reconcile(run: _Run, target: Target, clock: Clock) -> IntegrationReport:
         current = fresh
     raise PermanentError(
         f"the {job.integration} list in Datadog changed {REPLANS + 1} times between the plan and the PUT "
-        "(another writer?); nothing written",
-        system="datadog",
+        "(another writer?); nothing written"
     )
 
 
-def _write(run: _Run, target: Target, current: Current, clock: Clock) -> IntegrationReport:
-    """PUT the plan's list, then check that what Datadog holds has every entry written."""
-    job, changes = run.job, run.changes
-    if changes is None:
-        raise PermanentError("internal: no plan to write")
+def _write(run: _Run, target: Target, current: Current, changes: Plan, clock: Clock) -> IntegrationReport:
+    """PUT the plan's list (no PUT starts once the run is past its deadline or stopped), then check what is held."""
+    job = run.job
     job.deadline.check("before the PUT")
     answer = target.put_config(
         job.integration, document.render(current, changes.to_write, changes.origin), job.deadline
@@ -140,10 +136,9 @@ def _write(run: _Run, target: Target, current: Current, clock: Clock) -> Integra
 def _plan(
     job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery], confirmed: Sequence[Entry]
 ) -> Plan:
-    upsert_only = job.settings.upsert_only
     held = [stored.entry for stored in current.entries]
-    protected = guards.protect(held, [*wanted, *confirmed], discoveries, upsert_only)
-    return plan.compute(job.integration, held, protected, guards.keeper(discoveries, upsert_only, confirmed))
+    keep = guards.keeper(discoveries, job.settings.upsert_only)
+    return plan.compute(job.integration, held, [*wanted, *confirmed], keep)
 
 
 def _confirm(
@@ -151,12 +146,9 @@ def _confirm(
 ) -> tuple[Entry, ...]:
     """Look up (up to confirm_removals) entries healthy listings would remove; those still there are kept."""
     limit = job.settings.confirm_removals
-    if limit <= 0 or job.settings.upsert_only:
+    if limit <= 0:
         return ()
-    draft = _plan(job, current, wanted, discoveries, ())
-    wanted_keys = {e.key() for e in wanted}
-    healthy = [d.scope for d in discoveries if d.ok]
-    missing = [e for e in draft.removed if e.key() not in wanted_keys and any(s.covers(e) for s in healthy)]
+    missing = guards.to_confirm(_plan(job, current, wanted, discoveries, ()).removed, wanted, discoveries)
     asked = missing[:limit]
     kept: list[Entry] = []
     for source in job.sources:

@@ -109,7 +109,7 @@ def settings(**overrides: Any) -> RunSettings:
 
 
 def job(*sources: MemorySource, integration: Integration = GH, **kwargs: Any) -> Job:
-    names_ = ("dry_run", "allow_deletions", "deadline", "grace_seconds", "run_id", "trigger", "extra")
+    names_ = ("dry_run", "allow_deletions", "deadline", "grace_seconds", "run_id", "trigger", "extra", "write_lock")
     options = {k: kwargs.pop(k) for k in names_ if k in kwargs}
     return Job(integration=integration, settings=settings(**kwargs), sources=sources, **options)
 

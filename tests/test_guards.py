@@ -62,8 +62,8 @@ def test_emptying_allowed_when_allow_deletions_covers_it() -> None:
 
 def test_upsert_only_keeps_everything_current() -> None:
     current = repos(5)
-    kept = guards.protect(current, current[:2], [], upsert_only=True)
-    assert plan.compute(GH, current, kept).removed == ()
+    result = plan.compute(GH, current, current[:2], guards.keeper([], upsert_only=True))
+    assert result.removed == () and result.to_write == tuple(current)
 
 
 def test_failed_scope_keeps_its_own_entries_only() -> None:
@@ -72,8 +72,7 @@ def test_failed_scope_keeps_its_own_entries_only() -> None:
         Discovery(Scope("github.com/acme", ("github.com", "acme")), entries=tuple(repos(2, "acme"))),
         Discovery(Scope("github.com/broken", ("github.com", "broken")), error="500"),
     ]
-    wanted = guards.protect(current, repos(2, "acme"), discoveries, upsert_only=False)
-    result = plan.compute(GH, current, wanted)
+    result = plan.compute(GH, current, repos(2, "acme"), guards.keeper(discoveries, upsert_only=False))
     assert [e.repo_name for e in result.removed] == ["r002"]
     assert {e.github_org_name for e in result.unchanged} == {"acme", "broken"}
 
@@ -84,8 +83,37 @@ def test_failed_scope_of_unknown_identity_keeps_everything_not_produced() -> Non
         Discovery(Scope("pagerduty:acme", ("acme",)), entries=(PagerDutyAccount(True, "acme"),)),
         Discovery(Scope("pagerduty token #2", None), error="401"),
     ]
-    wanted = guards.protect(current, [PagerDutyAccount(True, "acme")], discoveries, upsert_only=False)
-    assert plan.compute(Integration.PAGERDUTY, current, wanted).removed == ()
+    keep = guards.keeper(discoveries, upsert_only=False)
+    assert plan.compute(Integration.PAGERDUTY, current, [PagerDutyAccount(True, "acme")], keep).removed == ()
+
+
+def test_a_failed_scope_of_unknown_identity_does_not_keep_a_duplicate_of_a_produced_entry() -> None:
+    current = [PagerDutyAccount(True, "acme"), PagerDutyAccount(False, "ACME"), PagerDutyAccount(True, "other")]
+    discoveries = [
+        Discovery(Scope("pagerduty:acme", ("acme",)), entries=(PagerDutyAccount(True, "acme"),)),
+        Discovery(Scope("pagerduty token #2", None), error="401"),
+    ]
+    keep = guards.keeper(discoveries, upsert_only=False)
+    result = plan.compute(Integration.PAGERDUTY, current, [PagerDutyAccount(True, "acme")], keep)
+    assert result.removed == (PagerDutyAccount(False, "ACME"),)  # "other" was not produced: kept
+
+
+@pytest.mark.parametrize(
+    ("removed", "expected"),
+    [
+        pytest.param([GithubRepo("github.com", "acme", "gone")], ["gone"], id="missing-from-a-healthy-listing"),
+        pytest.param([GithubRepo("github.com", "acme", "R000")], [], id="a-duplicate-of-a-desired-key"),
+        pytest.param([GithubRepo("github.com", "broken", "x")], [], id="its-scope-failed"),
+        pytest.param([GithubRepo("github.com", "nobody", "x")], [], id="no-scope-answers-for-it"),
+    ],
+)
+def test_which_removals_are_looked_up(removed: list[GithubRepo], expected: list[str]) -> None:
+    discoveries = [
+        Discovery(Scope("github.com/acme", ("github.com", "acme")), entries=tuple(repos(1, "acme"))),
+        Discovery(Scope("github.com/broken", ("github.com", "broken")), error="500"),
+    ]
+    asked = guards.to_confirm(removed, repos(1, "acme"), discoveries)
+    assert [e.repo_name for e in asked] == expected
 
 
 @pytest.mark.parametrize(
@@ -132,3 +160,21 @@ def test_only_the_first_twenty_removals_are_named() -> None:
         guards.check(plan.compute(GH, current, current[:5]), 30, Rules(DeletionLimit(count=0)))
     text = str(caught.value)
     assert "r024" in text and "r025" not in text and text.endswith("and 5 more")
+
+
+@pytest.mark.parametrize(("removals", "tail"), [(20, "r020"), (21, "r020 and 1 more")], ids=["twenty", "twenty-one"])
+def test_the_names_of_removals_end_with_a_count_of_the_rest(removals: int, tail: str) -> None:
+    current = repos(removals + 1)
+    with pytest.raises(GuardRefused) as caught:
+        guards.check(plan.compute(GH, current, current[:1]), len(current), Rules(DeletionLimit(count=0)))
+    assert str(caught.value).endswith(f"github.com/acme/r019, github.com/acme/{tail}")
+
+
+def test_a_refusal_without_allow_deletions_says_only_the_limit() -> None:
+    current = repos(10)
+    with pytest.raises(GuardRefused) as caught:
+        guards.check(plan.compute(GH, current, current[:8]), 10, Rules(DeletionLimit(count=1)))
+    assert str(caught.value) == (
+        "refusing to remove 2 of 10 github entries (max_deletions 1 allows 1). "
+        "Would remove: github.com/acme/r008, github.com/acme/r009"
+    )

@@ -33,7 +33,7 @@ def discoveries(draw: st.DrawFn) -> list[Discovery]:
 def test_failed_scopes_lose_nothing_and_a_second_plan_is_empty(
     current: list[GithubRepo], found: list[Discovery], extra: list[GithubRepo], upsert: bool
 ) -> None:
-    wanted = guards.protect(current, desired.build(found, extra), found, upsert_only=upsert)
+    wanted = desired.build(found, extra)
     keep = guards.keeper(found, upsert_only=upsert)
     result = plan.compute(Integration.GITHUB, current, wanted, keep)
     failed = [d.scope for d in found if not d.ok]
@@ -56,7 +56,7 @@ def test_every_desired_and_extra_entry_is_in_the_result(
     current: list[GithubRepo], found: list[Discovery], extra: list[GithubRepo]
 ) -> None:
     wanted = desired.build(found, extra)
-    result = plan.compute(Integration.GITHUB, current, guards.protect(current, wanted, found, upsert_only=False))
+    result = plan.compute(Integration.GITHUB, current, wanted, guards.keeper(found, upsert_only=False))
     written = {e.key() for e in result.to_write}
     assert {e.key() for e in wanted} <= written
     assert {e.key() for e in extra} <= written
