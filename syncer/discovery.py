@@ -24,10 +24,10 @@ def run(sources: Sequence[Source], deadline: Deadline | None = None, grace: floa
     its scope fails and whatever it finds later is never used, so a stuck server cannot hold the run.
     """
     bound = deadline or Deadline.unbounded()
-    futures = [_start(source) for source in sources]
+    started = [(source, _start(source)) for source in sources]
     out: list[Discovery] = []
     give_up: list[float] = []  # when the run ended (deadline or stop) plus the grace: shared by every source
-    for source, future in zip(sources, futures, strict=True):
+    for source, future in started:
         label = source.scope.label
         try:
             out.extend(_await(future, bound, grace, give_up))

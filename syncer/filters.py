@@ -42,7 +42,7 @@ def compile_pattern(text: str) -> Pattern:
             regex = re.compile(body, re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"invalid regular expression {body!r}: {exc}") from exc
-        return Pattern(text, regex, "/" in body.replace("\\/", "/"))
+        return Pattern(text, regex, "/" in body)
     regex = re.compile(fnmatch.translate(text), re.IGNORECASE)
     return Pattern(text, regex, "/" in text)
 

@@ -451,7 +451,7 @@ def test_confirmed_entries_and_a_limit_reached_are_logged(caplog: pytest.LogCapt
 def test_a_failing_look_up_is_logged_and_keeps_the_entries(caplog: pytest.LogCaptureFixture) -> None:
     target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b")}})
     run_once(job(MemorySource([repo("a")], confirm_error=RuntimeError("lookup broke"))), target)
-    assert "github.com/acme: looking up removals failed (lookup broke); keeping them" in caplog.text
+    assert "github.com/acme: looking up removals failed (lookup broke); keeping them" in caplog.messages
     assert names(target) == ["a", "b"]
 
 
