@@ -36,7 +36,7 @@ check: lint typecheck test ## everything CI runs
 bench: $(STAMP) ## the performance benchmark of SPEC §8 (not part of the test run)
 	$(BIN)/python -m bench.github_listing
 
-mutation: $(STAMP) ## mutation testing of the pure core ([tool.mutmut] in pyproject.toml, docs/testing.md); prints the score per module
+mutation: $(STAMP) ## mutation testing of the pure core and the orchestrator ([tool.mutmut] in pyproject.toml, docs/testing.md); prints the score per module
 	rm -rf mutants
 	env -u SYNCER_RELIABILITY_DOC $(BIN)/mutmut run
 	env -u SYNCER_RELIABILITY_DOC $(BIN)/python -m tools.mutation_properties
