@@ -8,7 +8,8 @@ from syncer.simulator.faults import Fault, FaultInjector
 from syncer.simulator.github.fake import FakeGitHub
 from syncer.simulator.jira import FakeJira
 from syncer.simulator.pagerduty import FakePagerDuty
-from syncer.simulator.server import FakeServer, ServedRequest
+from syncer.simulator.server import FakeServer
+from syncer.simulator.threaded import ServedRequest
 
 __all__ = [
     "FakeDatadog",

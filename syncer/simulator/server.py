@@ -8,8 +8,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Generator
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 import uvicorn
 from starlette.applications import Starlette
@@ -21,49 +20,8 @@ from starlette.routing import BaseRoute
 from starlette.types import Message, Receive, Scope, Send
 
 from syncer.simulator.faults import Fault, FaultInjector
+from syncer.simulator.threaded import ServedRequest, ThreadedServer
 from syncer.simulator.wire import dumps, json_response
-
-
-class ServedRequest(NamedTuple):
-    """One request a fake answered: status 0 means it was held without an answer (timeout fault)."""
-
-    method: str
-    path: str
-    query_string: str
-    status: int
-
-    @property
-    def query(self) -> str:
-        """Alias of `query_string`."""
-        return self.query_string
-
-
-class _ThreadedServer(uvicorn.Server):
-    """A uvicorn server that runs in a background thread and never touches signal handlers."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.stop_event: asyncio.Event | None = None
-        self.failure: BaseException | None = None
-
-    def serve_forever(self, sock: socket.socket) -> None:
-        """Run until `should_exit`; a startup failure is kept in `failure` instead of exiting the thread."""
-        try:
-            self.run(sockets=[sock])
-        except BaseException as exc:  # uvicorn reports startup errors with SystemExit
-            self.failure = exc
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        """Leave signal handling to the host process (the server runs in a worker thread)."""
-        yield
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        """Remember the event loop and create the stop event before accepting connections."""
-        self.loop = asyncio.get_running_loop()
-        self.stop_event = asyncio.Event()
-        await super().startup(sockets=sockets)
 
 
 class FakeServer:
@@ -84,7 +42,7 @@ class FakeServer:
         self._requests: list[ServedRequest] = []
         self._requests_lock = threading.Lock()
         self._generation = 0
-        self._server: _ThreadedServer | None = None
+        self._server: ThreadedServer | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._port: int | None = None
@@ -155,7 +113,7 @@ class FakeServer:
             timeout_graceful_shutdown=2,
             backlog=2048,
         )
-        server = _ThreadedServer(config)
+        server = ThreadedServer(config)
         thread = threading.Thread(target=server.serve_forever, args=(sock,), name=f"simulator-{self.name}", daemon=True)
         thread.start()
         while not server.started:
