@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 
 from syncer.deadline import Deadline
 from syncer.model import Discovery
@@ -15,6 +15,10 @@ from syncer.sources.base import Source
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 5.0  # after the deadline, how long sources get to notice it and return before they are abandoned
 POLL_SECONDS = 0.1
+
+
+class _Abandoned(Exception):
+    """The source was still listing when the run ended and its grace was over."""
 
 
 def run(sources: Sequence[Source], deadline: Deadline | None = None, grace: float = GRACE_SECONDS) -> list[Discovery]:
@@ -31,7 +35,7 @@ def run(sources: Sequence[Source], deadline: Deadline | None = None, grace: floa
         label = source.scope.label
         try:
             out.extend(_await(future, bound, grace, give_up))
-        except TimeoutError:
+        except _Abandoned:
             reason = bound.reason if bound.stopped else "run_timeout exceeded"
             log.error("%s: still listing at the run's end; abandoned", label, extra={"source": label})
             error = f"{label}: {reason}; the listing was abandoned"
@@ -43,18 +47,16 @@ def run(sources: Sequence[Source], deadline: Deadline | None = None, grace: floa
 
 
 def _await(future: Future[list[Discovery]], bound: Deadline, grace: float, give_up: list[float]) -> list[Discovery]:
-    """The source's result; TimeoutError once the run ended (deadline or stop) and the grace is over."""
-    while True:
-        try:
-            return future.result(timeout=POLL_SECONDS)
-        except TimeoutError:
-            if not bound.expired:
-                continue
-            now = time.monotonic()
-            if not give_up:
-                give_up.append(now + grace)
-            if now >= give_up[0]:
-                raise
+    """The source's result (or its exception); _Abandoned once the run ended and the grace is over."""
+    while not wait([future], timeout=POLL_SECONDS).done:  # not future.result(timeout): a source may raise TimeoutError
+        if not bound.expired:
+            continue
+        now = time.monotonic()
+        if not give_up:
+            give_up.append(now + grace)
+        if now >= give_up[0]:
+            raise _Abandoned
+    return future.result()
 
 
 def _start(source: Source) -> Future[list[Discovery]]:

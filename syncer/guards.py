@@ -61,24 +61,28 @@ def abort(rules: Rules, failures: Sequence[str], integration: str) -> str | None
     return None
 
 
-def keeper(discoveries: Sequence[Discovery], upsert_only: bool) -> Callable[[Entry], bool]:
+def keeper(
+    discoveries: Sequence[Discovery], upsert_only: bool, confirmed: Sequence[Entry] = ()
+) -> Callable[[Entry], bool]:
     """Which current entries the plan must not remove (written back as they are):
 
     - a failed scope keeps the current entries it answers for;
     - a failed scope of unknown identity keeps every current entry no healthy scope produced;
-    - upsert-only keeps every current entry.
-
-    (An entry a direct look-up confirmed is kept by being desired: see reconcile's confirm_removals.)
+    - upsert-only keeps every current entry;
+    - every stored item of a key a direct look-up confirmed (confirm_removals) is kept, duplicates included.
     """
     failed = [d.scope for d in discoveries if not d.ok]
     unknown_failed = any(scope.owns is None for scope in failed)
     produced = {e.key() for d in discoveries if d.ok for e in d.entries}
+    kept = {e.key() for e in confirmed}
 
     def keep(entry: Entry) -> bool:
+        key = entry.key()
         return (
             upsert_only
+            or key in kept
             or any(scope.covers(entry) for scope in failed)
-            or (unknown_failed and entry.key() not in produced)
+            or (unknown_failed and key not in produced)
         )
 
     return keep

@@ -13,10 +13,11 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
 
 from syncer.deadline import Stop
+from syncer.errors import ConfigError
 from syncer.model import ExitCode, RunReport
 
 log = logging.getLogger("syncer")
@@ -26,12 +27,12 @@ _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | N
 
 
 @contextlib.contextmanager
-def handled(stop: Stop, shutdown_timeout: float | None = None) -> Iterator[None]:
+def handled(stop: Stop, grace: float | None = None) -> Iterator[None]:
     """Within the block, SIGINT/SIGTERM set `stop` (once), and a second signal ends the process at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    grace = _shutdown_timeout() if shutdown_timeout is None else shutdown_timeout
+    grace = shutdown_timeout(os.environ) if grace is None else grace
 
     def handle(signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
@@ -89,10 +90,18 @@ def _flush() -> None:
         sys.stderr.flush()
 
 
-def _shutdown_timeout() -> float:
-    raw = os.environ.get("SYNCER_SHUTDOWN_TIMEOUT", "").strip()
-    try:
-        value = float(raw) if raw else SHUTDOWN_TIMEOUT
-    except ValueError:
+def shutdown_timeout(env: Mapping[str, str]) -> float:
+    """Seconds a PUT under way may take after a signal: env SYNCER_SHUTDOWN_TIMEOUT (0-3600), default 20.
+
+    The one parser of the variable, for `sync` and the daemon alike; a bad value is a ConfigError before any I/O.
+    """
+    raw = env.get("SYNCER_SHUTDOWN_TIMEOUT", "").strip()
+    if not raw:
         return SHUTDOWN_TIMEOUT
-    return value if 0 <= value <= 3600 else SHUTDOWN_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"SYNCER_SHUTDOWN_TIMEOUT: expected seconds between 0 and 3600, got {raw!r}")
+    return value

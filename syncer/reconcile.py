@@ -137,8 +137,8 @@ def _plan(
     job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery], confirmed: Sequence[Entry]
 ) -> Plan:
     held = [stored.entry for stored in current.entries]
-    keep = guards.keeper(discoveries, job.settings.upsert_only)
-    return plan.compute(job.integration, held, [*wanted, *confirmed], keep)
+    keep = guards.keeper(discoveries, job.settings.upsert_only, confirmed)
+    return plan.compute(job.integration, held, wanted, keep)
 
 
 def _confirm(

@@ -54,8 +54,9 @@ def integration(report: IntegrationReport) -> dict[str, JSON]:
 
 
 def log_event(report: IntegrationReport) -> dict[str, object]:
-    """The fields of the one log event of an integration's run: its report object without the entry lists."""
-    fields = {k: v for k, v in integration(report).items() if k not in ("added", "removed", "changed")}
+    """The fields of the one log event of a run: its report object without the entry lists, and without `status`."""
+    # `status` is Datadog's reserved log-status attribute (the level): the log event says `result` and `interrupted`
+    fields = {k: v for k, v in integration(report).items() if k not in ("added", "removed", "changed", "status")}
     return {"event": "integration_run", **fields}
 
 

@@ -23,6 +23,10 @@ class RetryPolicy:
     cap: float = 30.0
     max_wait: float = 120.0
 
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("a retry policy makes at least one attempt")
+
     def delay(self, attempt: int, asked: float | None = None) -> float:
         """Seconds to wait before retry number `attempt` (0-based); `asked` is the server's own wait."""
         if asked is not None and asked >= 0:
@@ -68,8 +72,8 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
     """Run `attempt` until it returns; a TransientError is retried with backoff, anything else propagates.
 
     With a deadline, no attempt starts once it has passed (or the run was stopped), and a wait that would end
-    past it is not waited: the last error is raised instead. A wait the server asks for that is longer than the
-    policy's `max_wait` (a rate limit resetting in 40 minutes) is not shortened either: the error is raised at once.
+    past it is not waited: the last error is raised instead. A wait the server asks for is honoured up to the
+    policy's `max_wait`.
     """
     for number in range(1, policy.attempts + 1):
         if deadline is not None:
@@ -79,10 +83,6 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
         except TransientError as exc:
             if number >= policy.attempts:
                 raise _noted(exc, f"gave up after {number} attempts") from exc.__cause__
-            asked = exc.retry_after
-            if asked is not None and asked > policy.max_wait:  # retrying sooner than asked would only fail again
-                note = f"the server asks to wait {asked:.0f} s, longer than the {policy.max_wait:g} s syncer waits"
-                raise _noted(exc, note) from exc.__cause__
             wait = policy.delay(number - 1, exc.retry_after)
             if deadline is not None and not deadline.allows(wait):
                 deadline.check()

@@ -87,7 +87,18 @@ def test_without_a_deadline_a_slow_source_is_awaited() -> None:
     assert found[0].ok
 
 
-def test_sources_run_in_named_daemon_threads() -> None:
+def test_sources_run_in_daemon_threads_so_an_abandoned_one_never_holds_the_process() -> None:
     seen: list[threading.Thread] = []
     discovery.run([MemorySource(on_discover=lambda: seen.append(threading.current_thread()))])
-    assert [(t.name, t.daemon) for t in seen] == [("source-github.com/acme", True)]
+    assert [t.daemon for t in seen] == [True]
+
+
+def test_a_source_raising_its_own_timeout_fails_at_once_and_is_not_abandoned() -> None:
+    class TimesOut(MemorySource):
+        def discover(self) -> list[Any]:
+            raise TimeoutError("read timed out")
+
+    started = time.monotonic()
+    found = discovery.run([TimesOut()], Deadline(30), 5.0)
+    assert time.monotonic() - started < 2
+    assert found[0].error == "github.com/acme: TimeoutError: read timed out" and not found[0].abandoned

@@ -56,17 +56,13 @@ def test_backoff_grows_and_is_capped(attempt: int, low: float, high: float) -> N
     assert low <= POLICY.delay(attempt) <= high
 
 
-def test_a_wait_asked_for_longer_than_max_wait_is_not_retried_early() -> None:
-    calls: list[int] = []
-    sleeps: list[float] = []
+def test_asked_waits_are_capped() -> None:
+    assert POLICY.delay(0, asked=3600) == 10.0
 
-    def attempt() -> None:
-        calls.append(1)
-        raise TransientError("GitHub answered 403: API rate limit exceeded", retry_after=2400.0)
 
-    with pytest.raises(TransientError, match=r"asks to wait 2400 s, longer than the 10 s syncer waits"):
-        retry.call(attempt, POLICY, sleeps.append)
-    assert (calls, sleeps) == ([1], [])
+def test_a_policy_makes_at_least_one_attempt() -> None:
+    with pytest.raises(ValueError, match="at least one attempt"):
+        RetryPolicy(attempts=0)
 
 
 def test_a_wait_asked_for_within_max_wait_is_waited_exactly() -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
 from pathlib import Path
 
+from syncer import interruption
 from syncer.daemon.reload import load
 from syncer.daemon.service import Daemon
 from syncer.daemon.signals import Signals, flush
 from syncer.errors import ConfigError
+from syncer.model import ExitCode
 from syncer.redact import REDACTOR
 
 log = logging.getLogger("syncer")
-SHUTDOWN_TIMEOUT = 20.0
 
 
 def serve(config_path: Path, listen: str) -> int:
@@ -25,14 +25,14 @@ def serve(config_path: Path, listen: str) -> int:
     """
     loaded = load(config_path)
     host, port = parse_listen(listen)
-    timeout = shutdown_timeout(os.environ)
+    timeout = interruption.shutdown_timeout(os.environ)
     sock = _bind(host, port, listen)
     token = os.environ.get("SYNCER_TRIGGER_TOKEN", "").strip() or None
     REDACTOR.add(token)
     signals = Signals()
     daemon = Daemon(loaded.config, token, config_path=config_path)
     previous = signals.install()
-    code = 0
+    code: int = ExitCode.OK
     try:
         daemon.start(sock)
         while not signals.stop.is_set():
@@ -44,7 +44,7 @@ def serve(config_path: Path, listen: str) -> int:
                 daemon.reload(config_path)
             if not daemon.serving:
                 log.error("the HTTP server stopped unexpectedly", extra={"event": "server_failed"})
-                code = 1
+                code = ExitCode.FAILURE
                 break
     finally:
         clean = daemon.stop(timeout)
@@ -62,20 +62,6 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         raise ConfigError(f"--listen: expected HOST:PORT such as 0.0.0.0:8080, got {text!r}")
     return host, int(port_text)
-
-
-def shutdown_timeout(env: Mapping[str, str]) -> float:
-    """Seconds a running PUT may take after SIGTERM: env SYNCER_SHUTDOWN_TIMEOUT, default 20."""
-    raw = env.get("SYNCER_SHUTDOWN_TIMEOUT", "").strip()
-    if not raw:
-        return SHUTDOWN_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:
-        raise ConfigError(f"SYNCER_SHUTDOWN_TIMEOUT: expected seconds between 0 and 3600, got {raw!r}")
-    return value
 
 
 def _bind(host: str, port: int, listen: str) -> socket.socket:

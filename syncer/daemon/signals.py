@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
+from syncer.model import ExitCode
+
 log = logging.getLogger("syncer")
 Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
@@ -53,7 +55,7 @@ class Signals:
         if self.stop.is_set():
             log.error("second %s: exiting at once", name, extra={"event": "shutdown_forced"})
             flush()
-            os._exit(1)
+            os._exit(ExitCode.FAILURE)
         log.info("%s received: shutting down", name, extra={"event": "signal", "signal": name})
         self.stop.set()
         self.wake.set()

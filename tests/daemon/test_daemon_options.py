@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from syncer import interruption
 from syncer.config import loader
 from syncer.daemon import process
 from syncer.daemon import service as daemon
@@ -42,19 +43,19 @@ def test_bad_listen_addresses_are_config_errors_naming_the_option(text: str) -> 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, process.SHUTDOWN_TIMEOUT),
+        ({}, interruption.SHUTDOWN_TIMEOUT),
         ({"SYNCER_SHUTDOWN_TIMEOUT": "5"}, 5.0),
         ({"SYNCER_SHUTDOWN_TIMEOUT": ""}, 20.0),
     ],
 )
 def test_shutdown_timeout_comes_from_the_environment(env: dict[str, str], expected: float) -> None:
-    assert process.shutdown_timeout(env) == expected
+    assert interruption.shutdown_timeout(env) == expected
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "99999"])
 def test_a_bad_shutdown_timeout_is_a_config_error(value: str) -> None:
     with pytest.raises(ConfigError, match="SYNCER_SHUTDOWN_TIMEOUT"):
-        process.shutdown_timeout({"SYNCER_SHUTDOWN_TIMEOUT": value})
+        interruption.shutdown_timeout({"SYNCER_SHUTDOWN_TIMEOUT": value})
 
 
 def write(tmp_path: Path, config: dict[str, Any]) -> Path:
