@@ -189,8 +189,8 @@ def _transport_error(exc: requests.RequestException, where: str) -> UpstreamErro
         return PermanentError(f"{where}: {exc}")
     if isinstance(exc, AnswerTooSlow):
         return TransientError(f"{where}: {exc}")
-    if isinstance(exc, requests.exceptions.SSLError):
-        return PermanentError(f"{where}: TLS failure ({reason})")
+    if isinstance(exc, requests.exceptions.SSLError):  # retried, as every client retries a failed connection
+        return TransientError(f"{where}: TLS failure ({reason})")
     if isinstance(exc, _TRANSIENT_TRANSPORT):
         return TransientError(f"{where}: no answer ({reason})")
     return PermanentError(f"{where}: request failed ({reason})")

@@ -161,8 +161,10 @@ class PagerDutyClient:
             response = self._client.get(f"/{path.lstrip('/')}", params=dict(params or {}))
         except _Retryable as exc:
             raise TransientError(f"{where} answered {exc.status}", retry_after=exc.asked) from None
-        except (AnswerTooSlow, AnswerTooLarge) as exc:
+        except AnswerTooSlow as exc:  # a body still arriving is no answer: retried, as by every client
             self._deadline.check(where)
+            raise TransientError(f"{where}: {exc}") from None
+        except AnswerTooLarge as exc:
             raise PermanentError(f"{where}: {exc}") from None
         except pagerduty.HttpError as exc:
             raise self._status_error(exc.response, where) from None  # not chained: it quotes part of the token
