@@ -5,7 +5,7 @@ rule                  | what it decides
 on_source_error abort | a failed source stops its integration before anything is read or written
 keep (failed source)  | the current entries a failed scope answers for are written back as they are
 upsert-only           | every current entry is written back; nothing is ever removed
-confirmed             | an entry a direct look-up found still there is kept (confirm_removals)
+confirm_removals      | which removals are looked up first (`to_confirm`); each stored item of a key found there stays
 empty list            | a plan that empties a non-empty list is refused, unless --allow-deletions covers it
 max_deletions         | a plan removing more than the limit (+ --allow-deletions) is refused
 which result wins     | failure (a source or Datadog failed) > refused (a guard) > success
