@@ -18,6 +18,7 @@ from syncer.errors import ConfigError, SyncerError
 from syncer.model import ExitCode, Integration
 from syncer.redact import redact
 from syncer.retry import RetryPolicy
+from syncer.state.store import StateStore
 
 log = logging.getLogger("syncer")
 DEFAULT_CONFIG = "config/syncer.yaml"
@@ -156,10 +157,21 @@ def _sync(args: argparse.Namespace) -> int:
     config = _load(args)
     only = _only(args.only, config)
     stop = Stop()
-    with interruption.handled(stop):
-        result = runner.run(
-            config, only, dry_run=args.dry_run, allow_deletions=args.allow_deletions, policy=args.retry, stop=stop
-        )
+    store = StateStore(config.state.path) if config.state.path else None  # a one-shot run keeps no state otherwise
+    try:
+        with interruption.handled(stop):
+            result = runner.run(
+                config,
+                only,
+                dry_run=args.dry_run,
+                allow_deletions=args.allow_deletions,
+                policy=args.retry,
+                stop=stop,
+                store=store,
+            )
+    finally:
+        if store is not None:
+            store.close()
     if args.output == "json":
         _emit(json.dumps(report.as_json(result), indent=2))
     else:

@@ -17,6 +17,7 @@ from syncer.model import Integration, IntegrationReport, Result, RunReport
 from syncer.reconcile import Job, run_once
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources import factory
+from syncer.state.store import StateStore
 
 log = logging.getLogger("syncer")
 
@@ -65,8 +66,9 @@ def run(
     policy: RetryPolicy | None = None,
     sleep: Sleep | None = None,
     stop: Stop | None = None,
+    store: StateStore | None = None,
 ) -> RunReport:
-    """Run every selected integration concurrently; one never stops the others.
+    """Run every selected integration concurrently; one never stops the others; `store` journals applied writes.
 
     `stop` (set by a signal) stops every run: waits end, no PUT starts after it, the report says interrupted.
     """
@@ -93,13 +95,13 @@ def run(
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:
             reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
     for report in reports:
-        record(report)
+        record(report, store)
     interrupted_by = halt.signal or ("stop" if halt.is_set() else None)
     return RunReport(tuple(reports), interrupted_by=interrupted_by, run_id=run_id)
 
 
-def record(report: IntegrationReport) -> None:
-    """Metrics and the one structured log event of an integration's run."""
+def record(report: IntegrationReport, store: StateStore | None = None) -> None:
+    """Metrics, the one structured log event of an integration's run, and its journal row (applied writes)."""
     name = str(report.integration)
     metrics.RUNS.labels(integration=name, result=str(report.result)).inc()
     metrics.RUN_DURATION.labels(integration=name).observe(report.duration_seconds)
@@ -116,6 +118,8 @@ def record(report: IntegrationReport) -> None:
         metrics.LAST_SUCCESS.labels(integration=name).set(report.finished_at.timestamp())
     level = logging.INFO if report.result is Result.SUCCESS else logging.ERROR
     log.log(level, "%s: %s", name, report_.summary(report), extra=report_.log_event(report))
+    if store is not None:
+        store.record(report)
 
 
 def _waiter(stop: Stop) -> Sleep:

@@ -258,10 +258,17 @@ class PagerDutySection(RunSettings):
 Section = GithubSection | JiraSection | PagerDutySection
 
 
+class StateConfig(Strict):
+    """The `state` section: where the ETag cache and the change journal live."""
+
+    path: Annotated[str, Field(min_length=1)] | None = None  # SQLite file; None: in memory (daemon) / none (sync)
+
+
 class Config(Strict):
     """The whole configuration file."""
 
     datadog: DatadogConfig
+    state: StateConfig = Field(default_factory=StateConfig)
     defaults: RunSettings = Field(default_factory=RunSettings)
     github: GithubSection | None = None
     jira: JiraSection | None = None

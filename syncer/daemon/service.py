@@ -35,6 +35,7 @@ from syncer.errors import ConfigError, SyncerError
 from syncer.model import Integration, IntegrationReport, Result
 from syncer.reconcile import run_once
 from syncer.retry import RetryPolicy
+from syncer.state.store import StateStore
 
 log = logging.getLogger("syncer")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -68,8 +69,9 @@ class Daemon:
         self.gate = PutGate()  # every PUT of every run, across reloads: shutdown closes it
         self.datadog = DatadogClient(config.datadog, retry=self.policy, sleep=self._sleep)
         self._retired: list[DatadogClient] = []
+        self.state = StateStore(config.state.path)  # a bad file stops the start-up here, with a ConfigError
         self.registry = Registry(
-            config.integrations(), self._execute, timeout=self.run_timeout, grace=grace, record=runner.record
+            config.integrations(), self._execute, timeout=self.run_timeout, grace=grace, record=self._record
         )
         self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
         self.jobs = Schedules(self.scheduler, self.scheduled, loaded)
@@ -85,10 +87,14 @@ class Daemon:
             self.checks,
             token,
             config=self.history.as_json,
+            journal=lambda: [entry.to_json() for entry in self.state.journal()],
         )
         self._reloading = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    def _record(self, report: IntegrationReport) -> None:
+        runner.record(report, self.state)
 
     def run_timeout(self, integration: Integration) -> float | None:
         """Seconds one run of `integration` may take (its `run_timeout`; None: no limit)."""
@@ -201,6 +207,7 @@ class Daemon:
         if not left and not zombies:
             for client in (self.datadog, *self._retired):
                 client.close()
+            self.state.close()
         log.info("daemon stopped", extra={"event": "daemon_stopped", "abandoned": left})
         return not left and not zombies
 

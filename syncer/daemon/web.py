@@ -44,6 +44,7 @@ class Control:
     checks: Callable[[], Mapping[str, str]]
     token: str | None = field(repr=False)
     config: Callable[[], Mapping[str, JSON]] = field(default=dict, repr=False)
+    journal: Callable[[], list[JSON]] = field(default=list, repr=False)  # the last applied writes, newest first
 
 
 class _Json(JSONResponse):
@@ -93,6 +94,7 @@ class _Routes:
             "ready": self.control.ready(),
             "config": dict(self.control.config()),
             "abandoned_runs": [_abandoned(a) for a in registry.abandoned()],
+            "journal": self.control.journal(),
             "integrations": {
                 str(i): {
                     "schedule": self.control.schedules.get(i),

@@ -33,6 +33,13 @@ def test_the_first_run_happens_at_start_and_writes_datadog(daemon: DaemonProcess
     assert github["next_run"].startswith(f"{time.gmtime().tm_year + 1}-01-01T00:00:00")
     assert sim.datadog.count("PUT") == 1
     assert len(sim.datadog.store["github"]["enabled_repos"]) == github["last_run"]["counts"]["final"]
+    (entry,) = daemon.http.get("/status").json()["journal"]  # the change journal (in memory without state.path)
+    assert (entry["integration"], entry["trigger"], entry["run_id"]) == (
+        "github",
+        "schedule",
+        github["last_run"]["run_id"],
+    )
+    assert len(entry["added"]) == entry["final"] == github["last_run"]["counts"]["final"]
 
 
 def test_metrics_carry_every_spec_name_after_a_run(daemon: DaemonProcess) -> None:

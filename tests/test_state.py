@@ -1,0 +1,109 @@
+"""StateStore: the ETag cache and the journal survive a restart; every problem with the file is a ConfigError."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from syncer.errors import ConfigError
+from syncer.model import GithubRepo, Integration, IntegrationReport, Plan, Result
+from syncer.state.store import SCHEMA_VERSION, StateStore
+
+TOKEN = "ghp_StateStoreToken0001"  # a fake credential, to prove it is never stored
+
+
+def report(applied: bool = True, n: int = 1, trigger: str = "schedule") -> IntegrationReport:
+    added = tuple(GithubRepo("github.com", "acme", f"r{i}") for i in range(n))
+    plan = Plan(Integration.GITHUB, added=added, removed=(), changed=(), unchanged=(), to_write=added)
+    moment = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    return IntegrationReport(
+        Integration.GITHUB,
+        Result.SUCCESS,
+        moment,
+        moment,
+        applied=applied,
+        plan=plan,
+        final_count=n,
+        run_id="run-1",
+        trigger=trigger,
+    )
+
+
+def test_the_cache_and_the_journal_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = StateStore(path)
+    store.remember("https://api.github.com/orgs/acme/repos?page=1", TOKEN, '"abc"', b"[]")
+    store.record(report(n=2, trigger="http"))
+    store.close()
+    again = StateStore(path)
+    assert again.etag("https://api.github.com/orgs/acme/repos?page=1", TOKEN) == ('"abc"', b"[]")
+    assert again.etag("https://api.github.com/orgs/acme/repos?page=1", "another-token") is None
+    (entry,) = again.journal()
+    assert (entry.trigger, entry.added, entry.final) == ("http", ("github.com/acme/r0", "github.com/acme/r1"), 2)
+    assert TOKEN.encode() not in path.read_bytes()  # keyed by a digest, never the credential
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_in_memory_the_store_works_for_the_process() -> None:
+    store = StateStore()
+    store.remember("u", TOKEN, "e", b"x")
+    assert store.etag("u", TOKEN) == ("e", b"x")
+    assert "memory" in repr(store)
+
+
+def test_only_applied_writes_are_journaled_newest_first_twenty_shown() -> None:
+    store = StateStore()
+    assert store.record(report(applied=False)) is None
+    for n in range(1, 26):
+        store.record(report(n=n))
+    shown = store.journal()
+    assert len(shown) == 20 and shown[0].final == 25 and shown[-1].final == 6
+    assert shown[0].to_json()["added"][0] == "github.com/acme/r0"
+
+
+@pytest.mark.reliability(system="state file", outcome="a clear configuration error naming the file, at start-up")
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        pytest.param(
+            lambda p: p.write_bytes(b"this is no database, just text" * 100), "not a syncer state file", id="not-sqlite"
+        ),
+        pytest.param(lambda p: p.mkdir(), "not a regular file", id="a-directory"),
+        pytest.param(
+            lambda p: sqlite3.connect(p).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}"),
+            "newer syncer",
+            id="newer",
+        ),
+    ],
+)
+def test_a_bad_file_is_a_configuration_error_naming_it(tmp_path: Path, setup: object, expected: str) -> None:
+    path = tmp_path / "state.db"
+    setup(path)  # type: ignore[operator]
+    with pytest.raises(ConfigError, match=expected) as caught:
+        StateStore(path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.reliability(
+    system="state file", answer="locked by another process", outcome="a clear configuration error at start-up"
+)
+def test_a_file_locked_by_another_writer_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    StateStore(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ConfigError, match="locked by another process"):
+            StateStore(path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_missing_folder_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be opened"):
+        StateStore(tmp_path / "missing" / "state.db")
