@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS etags (
     url TEXT NOT NULL, credential TEXT NOT NULL, etag TEXT NOT NULL, body BLOB NOT NULL, stored_at TEXT NOT NULL,
     PRIMARY KEY (url, credential)
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, integration TEXT NOT NULL, trigger TEXT NOT NULL,
     run_id TEXT NOT NULL, added TEXT NOT NULL, removed TEXT NOT NULL, changed INTEGER NOT NULL, final INTEGER NOT NULL
@@ -107,9 +108,14 @@ class StateStore:
                 raise ConfigError(
                     f"{where}: written by a newer syncer (schema {version}, this one knows {SCHEMA_VERSION})"
                 )
-            db.execute("BEGIN IMMEDIATE")  # proves the file is writable and not locked by another process
-            db.executescript(f"{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};")  # also commits
-            db.execute("PRAGMA quick_check").fetchone()
+            db.executescript(f"{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};")
+            with db:  # a real write: a read-only or locked file fails here, at start-up, not in the middle of a run
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_at', ?)", (datetime.now(UTC).isoformat(),)
+                )
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
         except sqlite3.OperationalError as exc:
             db.close()
             raise ConfigError(f"{where}: {_reason(exc)}") from None
