@@ -97,6 +97,14 @@ class ScriptedTarget(InMemoryTarget):
         return written
 
 
+def ok(*found: GithubRepo) -> MemorySource:
+    return MemorySource(list(found))
+
+
+def broken(error: str = "acme: 500", where: Scope | None = None) -> MemorySource:
+    return MemorySource(error=error, **({"where": where} if where else {}))
+
+
 def names(target: InMemoryTarget, integration: Integration = GH) -> list[str]:
     items: Any = target.configs.get(integration, {}).get(integration.list_key, [])
     return sorted(i.get("repo_name") or i.get("subdomain") or "" for i in items)
