@@ -11,6 +11,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from syncer.daemon.runs import Abandoned, Batch, Busy, Closed, Finished, Running, failed
@@ -117,11 +118,12 @@ class Registry:
             report = failed(integration, run.started_at, f"unexpected error: {type(exc).__name__}: {exc}", run)
         finally:
             _current.run = None
+        report = replace(report, run_id=batch.run_id, trigger=batch.trigger)  # whatever `execute` filled in
         with self._cond:
             mine = self._running.get(integration) is run
             if mine:
                 self._running.pop(integration)
-                self._last[integration] = Finished(batch.run_id, batch.trigger, report)
+                self._last[integration] = Finished(report)
             self._abandoned.pop(id(run), None)
             timer = self._timers.pop(id(run), None)
             self._cond.notify_all()
@@ -163,7 +165,7 @@ class Registry:
             if self._running.get(integration) is not run:
                 return  # it returned meanwhile: its own report stands
             self._running.pop(integration)
-            self._last[integration] = Finished(batch.run_id, batch.trigger, report, abandoned=True)
+            self._last[integration] = Finished(report)
             self._abandoned[id(run)] = Abandoned(integration, batch.run_id, run.started_at, now)
             self._cond.notify_all()
         log.error(

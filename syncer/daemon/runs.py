@@ -44,12 +44,24 @@ class Running:
 
 @dataclass(frozen=True)
 class Finished:
-    """The last finished run of an integration."""
+    """The last finished run of an integration: its report, which names the run (run id, trigger, abandoned)."""
 
-    run_id: str
-    trigger: str
     report: IntegrationReport = field(repr=False)
-    abandoned: bool = False
+
+    @property
+    def run_id(self) -> str:
+        """The id of the batch the run belonged to."""
+        return self.report.run_id
+
+    @property
+    def trigger(self) -> str:
+        """What started the run (schedule, http)."""
+        return self.report.trigger
+
+    @property
+    def abandoned(self) -> bool:
+        """True when the registry gave up on the run."""
+        return self.report.abandoned
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def test_a_run_reports_and_frees_its_integration() -> None:
     assert registry.wait_idle(5)
     last = registry.last()[GITHUB]
     assert (last.run_id, last.trigger) == (batch.run_id, "http")
+    assert (batch.reports[0].run_id, batch.reports[0].trigger) == (batch.run_id, "http")  # what POST /sync answers
 
 
 def test_a_second_start_of_a_running_integration_is_refused_not_queued() -> None:
