@@ -276,16 +276,8 @@ class Daemon:
         seconds = run.run_timeout if run is not None else self.run_timeout(integration)
         deadline = Deadline(seconds, stop=self._stopping)
         guard.deadline = deadline
-        job = runner.job(
-            self.config,
-            integration,
-            policy=self.policy,
-            sleep=self._sleep,
-            deadline=deadline,
-            run_id="" if run is None else run.run_id,
-            trigger="schedule" if run is None else run.trigger,
-        )
-        return run_once(job, GatedTarget(self.datadog, self.gate, guard))
+        job = runner.job(self.config, integration, policy=self.policy, sleep=self._sleep, deadline=deadline)
+        return run_once(job, GatedTarget(self.datadog, self.gate, guard))  # the registry stamps run id and trigger
 
 
 def _label_metrics(integrations: tuple[Integration, ...]) -> None:
