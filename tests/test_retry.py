@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from syncer import retry
@@ -11,16 +13,22 @@ from syncer.retry import RetryPolicy, Sleeper
 POLICY = RetryPolicy(attempts=3, base=1.0, cap=3.0, max_wait=10.0)
 
 
-def test_transient_failures_are_retried_then_succeed() -> None:
-    answers: list[object] = [TransientError("503"), TransientError("429", retry_after=4.0), "ok"]
-    sleeps: list[float] = []
+def scripted(*answers: object) -> Callable[[], str]:
+    """An attempt that raises or returns the given answers in turn."""
+    left = list(answers)
 
     def attempt() -> str:
-        answer = answers.pop(0)
+        answer = left.pop(0)
         if isinstance(answer, Exception):
             raise answer
         return str(answer)
 
+    return attempt
+
+
+def test_transient_failures_are_retried_then_succeed() -> None:
+    sleeps: list[float] = []
+    attempt = scripted(TransientError("503"), TransientError("429", retry_after=4.0), "ok")
     assert retry.call(attempt, POLICY, sleeps.append) == "ok"
     assert len(sleeps) == 2
     assert 0.5 <= sleeps[0] <= 1.0, "first backoff: base, with jitter"
@@ -66,16 +74,8 @@ def test_a_policy_makes_at_least_one_attempt() -> None:
 
 
 def test_a_wait_asked_for_within_max_wait_is_waited_exactly() -> None:
-    answers: list[object] = [TransientError("429", retry_after=10.0), "ok"]
     sleeps: list[float] = []
-
-    def attempt() -> str:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return str(answer)
-
-    assert retry.call(attempt, POLICY, sleeps.append) == "ok"
+    assert retry.call(scripted(TransientError("429", retry_after=10.0), "ok"), POLICY, sleeps.append) == "ok"
     assert sleeps == [10.0]
 
 
