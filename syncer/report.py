@@ -68,9 +68,19 @@ def _counts(report: IntegrationReport) -> dict[str, JSON]:
     """`current` and `final` always; the plan's counts, or null when the run ended before it had a plan."""
     plan = report.plan
     counts: dict[str, JSON] = {"current": report.current_count, "final": report.final_count}
-    parts = (plan.to_write, plan.added, plan.removed, plan.changed, plan.unchanged) if plan is not None else None
-    for position, name in enumerate(("desired", "added", "removed", "changed", "unchanged")):
-        counts[name] = None if parts is None else len(parts[position])
+    parts = (
+        {}
+        if plan is None
+        else {
+            "desired": plan.to_write,
+            "added": plan.added,
+            "removed": plan.removed,
+            "changed": plan.changed,
+            "unchanged": plan.unchanged,
+        }
+    )
+    for name in ("desired", "added", "removed", "changed", "unchanged"):
+        counts[name] = len(parts[name]) if name in parts else None
     return counts
 
 

@@ -13,7 +13,6 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,21 +179,14 @@ class StateStore:
     def journal(self, limit: int = JOURNAL_SHOWN) -> list[JournalEntry]:
         """The last `limit` applied writes, newest first."""
         with self._lock:
-            rows: Sequence[tuple[object, ...]] = self._db.execute(
+            rows = self._db.execute(
                 "SELECT at, integration, trigger, run_id, added, removed, changed, final FROM journal"
                 " ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [
             JournalEntry(
-                at=str(at),
-                integration=str(integration),
-                trigger=str(trigger),
-                run_id=str(run_id),
-                added=tuple(json.loads(str(added))),
-                removed=tuple(json.loads(str(removed))),
-                changed=int(str(changed)),
-                final=int(str(final)),
+                at, integration, trigger, run_id, tuple(json.loads(added)), tuple(json.loads(removed)), changed, final
             )
             for at, integration, trigger, run_id, added, removed, changed, final in rows
         ]
