@@ -9,8 +9,9 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from syncer import filters
+from syncer.config import schedule
 from syncer.config.settings import RunSettings, Strict
-from syncer.config.values import Flag, Int, PrivateKey, Secret, check_hostname, check_url
+from syncer.config.values import Flag, Int, PrivateKey, Secret, check_hostname, check_url, duration
 from syncer.model import GithubRepo, Integration, JiraProject, PagerDutyAccount
 
 DATADOG_SITES = (
@@ -42,6 +43,7 @@ def _check_not_empty(section: GithubSection | JiraSection | PagerDutySection) ->
         raise ValueError("give at least one of sources or extra (leave the section out to not manage it)")
 
 
+MAX_DEBOUNCE_SECONDS = 600
 Visibility = Literal["public", "private", "internal"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "private", "internal")
 Patterns = Annotated[list[str], Field(default_factory=lambda: ["*"], min_length=1)]
@@ -264,11 +266,31 @@ class StateConfig(Strict):
     path: Annotated[str, Field(min_length=1)] | None = None  # SQLite file; None: in memory (daemon) / none (sync)
 
 
+class WebhookSecret(Strict):
+    """One webhook route's shared secret (`secret`, or `secret_file`); none: the route answers 403."""
+
+    secret: Secret | None = None
+
+
+class WebhooksConfig(Strict):
+    """The `webhooks` section: the receivers' secrets and how long deliveries for one scope coalesce."""
+
+    debounce: Annotated[str, duration(0, MAX_DEBOUNCE_SECONDS)] = "2s"
+    github: WebhookSecret = Field(default_factory=WebhookSecret)
+    jira: WebhookSecret = Field(default_factory=WebhookSecret)
+
+    @property
+    def debounce_seconds(self) -> float:
+        """`debounce` in seconds."""
+        return float(schedule.parse_duration(self.debounce, 0, MAX_DEBOUNCE_SECONDS))
+
+
 class Config(Strict):
     """The whole configuration file."""
 
     datadog: DatadogConfig
     state: StateConfig = Field(default_factory=StateConfig)
+    webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
     defaults: RunSettings = Field(default_factory=RunSettings)
     github: GithubSection | None = None
     jira: JiraSection | None = None
