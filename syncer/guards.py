@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from syncer.errors import GuardRefused
-from syncer.model import Discovery, Entry, Plan, Result
+from syncer.model import Discovery, Entry, Plan, Result, Scope
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,14 @@ def abort(rules: Rules, failures: Sequence[str], integration: str) -> str | None
 
 
 def keeper(
-    discoveries: Sequence[Discovery], upsert_only: bool, confirmed: Sequence[Entry] = ()
+    discoveries: Sequence[Discovery],
+    upsert_only: bool,
+    confirmed: Sequence[Entry] = (),
+    targeted: Sequence[Scope] = (),
 ) -> Callable[[Entry], bool]:
     """Which current entries the plan must not remove (written back as they are):
 
+    - a targeted run (`targeted` not empty) keeps every current entry outside the scopes it lists again;
     - a failed scope keeps the current entries it answers for;
     - a failed scope of unknown identity keeps every current entry no healthy scope produced;
     - upsert-only keeps every current entry;
@@ -75,12 +79,14 @@ def keeper(
     unknown_failed = any(scope.owns is None for scope in failed)
     produced = {e.key() for d in discoveries if d.ok for e in d.entries}
     kept = {e.key() for e in confirmed}
+    targets = tuple(targeted)
 
     def keep(entry: Entry) -> bool:
         key = entry.key()
         return (
             upsert_only
             or key in kept
+            or (bool(targets) and not any(scope.covers(entry) for scope in targets))
             or any(scope.covers(entry) for scope in failed)
             or (unknown_failed and key not in produced)
         )

@@ -84,6 +84,13 @@ CONFIG_RELOADS = _Counter(
     ["result"],
     registry=REGISTRY,
 )
+WEBHOOK_DELIVERIES = _Counter(
+    "syncer_webhook_deliveries_total",
+    "Webhook deliveries received, by source (github, jira) and result: accepted, duplicate, ignored, "
+    "unauthorized, invalid.",
+    ["source", "result"],
+    registry=REGISTRY,
+)
 BUILD_INFO.labels(version=__version__).set(1)
 for _result in ("success", "failure"):
     CONFIG_RELOADS.labels(result=_result)

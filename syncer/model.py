@@ -214,6 +214,7 @@ class IntegrationReport:
     run_id: str = ""  # the pass (CLI) or the daemon's run this report belongs to
     trigger: str = "cli"  # what started it: cli, schedule, http, webhook
     abandoned: bool = False  # the daemon gave up on the run (past run_timeout plus a grace)
+    targeted: tuple[str, ...] = ()  # a targeted run: the labels of the scopes listed again; () = a full run
 
     @property
     def duration_seconds(self) -> float:

@@ -2,7 +2,8 @@
 
 discover (every source, concurrently, bounded by the run's deadline) → filter (inside each source) → desired.build →
 target.get_config → plan.compute → confirm removals (direct look-ups) → guards.check → [dry-run stops here] →
-re-read the list, re-plan if it changed → target.put_config → report. Every safety rule is guards'.
+re-read the list, re-plan if it changed → target.put_config → report. Every safety rule is guards'. A targeted run
+(`Job.targeted`, from a webhook delivery) lists only its scopes again and keeps every other current entry as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from syncer.datadog import document
 from syncer.datadog.target import Target
 from syncer.deadline import Deadline
 from syncer.errors import GuardRefused, PermanentError, Stopped, SyncerError
-from syncer.model import Current, Discovery, Entry, Integration, IntegrationReport, Plan, Result
+from syncer.model import Current, Discovery, Entry, Integration, IntegrationReport, Plan, Result, Scope
 from syncer.sources.base import Source
 from syncer.writelock import WriteLock, unlocked
 
@@ -44,6 +45,7 @@ class Job:
     write_lock: WriteLock = unlocked
     run_id: str = ""
     trigger: str = "cli"
+    targeted: tuple[Scope, ...] = ()  # a targeted run lists only these scopes again; () = a full run
 
     @property
     def rules(self) -> guards.Rules:
@@ -137,7 +139,7 @@ def _plan(
     job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery], confirmed: Sequence[Entry]
 ) -> Plan:
     held = [stored.entry for stored in current.entries]
-    keep = guards.keeper(discoveries, job.settings.upsert_only, confirmed)
+    keep = guards.keeper(discoveries, job.settings.upsert_only, confirmed, job.targeted)
     return plan.compute(job.integration, held, wanted, keep)
 
 
@@ -239,4 +241,5 @@ def _report(
         interrupted=job.deadline.stopped and not applied and result is not Result.SUCCESS,
         run_id=job.run_id,
         trigger=job.trigger,
+        targeted=tuple(scope.label for scope in job.targeted),
     )

@@ -32,6 +32,7 @@ def integration(report: IntegrationReport) -> dict[str, JSON]:
         "integration": str(report.integration),
         "run_id": report.run_id,
         "trigger": report.trigger,
+        "targeted": list(report.targeted) or None,
         "status": status(report),
         "result": str(report.result),
         "dry_run": report.dry_run,

@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from syncer import metrics, writelock
+from syncer import metrics, scopes, writelock
 from syncer import report as report_
 from syncer.config.schema import Config
 from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline, Stop
-from syncer.model import Integration, IntegrationReport, Result, RunReport
+from syncer.model import Integration, IntegrationReport, Result, RunReport, Scope
 from syncer.reconcile import Job, run_once
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources import factory
@@ -34,19 +34,21 @@ def job(
     stop: threading.Event | None = None,
     run_id: str = "",
     trigger: str = "cli",
+    targeted: Sequence[Scope] = (),
 ) -> Job:
     """The Job of one integration, with its sources built from the configuration, bounded by `deadline`.
 
     Without a deadline the run gets its own: `run_timeout` from now, stopped by `stop`. Retry waits end when
-    the run is stopped unless `sleep` is given.
+    the run is stopped unless `sleep` is given. With `targeted` scopes, only they are listed again (SPEC §9).
     """
     settings = config.effective(integration)
+    listed = scopes.narrowed(config, integration, targeted) if targeted else config
     bound = deadline if deadline is not None else Deadline(settings.run_timeout_seconds, stop=stop)
     waits = sleep if sleep is not None else bound.sleep
     return Job(
         integration=integration,
         settings=settings,
-        sources=factory.sources(integration, config, policy or RetryPolicy(), waits, deadline=bound),
+        sources=factory.sources(integration, listed, policy or RetryPolicy(), waits, deadline=bound),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,
@@ -54,6 +56,7 @@ def job(
         write_lock=writelock.file_lock(writelock.path_for(config.datadog.base_url, str(integration))),
         run_id=run_id,
         trigger=trigger,
+        targeted=tuple(targeted),
     )
 
 

@@ -117,7 +117,17 @@ def settings(**overrides: Any) -> RunSettings:
 
 
 def job(*sources: MemorySource, integration: Integration = GH, **kwargs: Any) -> Job:
-    names_ = ("dry_run", "allow_deletions", "deadline", "grace_seconds", "run_id", "trigger", "extra", "write_lock")
+    names_ = (
+        "dry_run",
+        "allow_deletions",
+        "deadline",
+        "grace_seconds",
+        "run_id",
+        "trigger",
+        "extra",
+        "write_lock",
+        "targeted",
+    )
     options = {k: kwargs.pop(k) for k in names_ if k in kwargs}
     return Job(integration=integration, settings=settings(**kwargs), sources=sources, **options)
 
@@ -127,6 +137,7 @@ REPORT_KEYS = {
     "integration",
     "run_id",
     "trigger",
+    "targeted",
     "status",
     "result",
     "dry_run",

@@ -11,7 +11,7 @@ import pytest
 from syncer.errors import PermanentError, ShapeError, TransientError
 from syncer.model import Result
 from syncer.reconcile import run_once
-from tests.orchestrator import GH, LABS, MemorySource, ScriptedTarget, broken, job, names, ok, repo, stored
+from tests.orchestrator import ACME, GH, LABS, MemorySource, ScriptedTarget, broken, job, names, ok, repo, stored
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,27 @@ class Case:
 
 
 CASES = {
+    "targeted: only the scope listed changes; every entry outside it stays": Case(
+        stored("a", "gone") + stored("x", org="labs"),
+        (ok(repo("a"), repo("n")),),
+        Result.SUCCESS,
+        1,
+        ["a", "n", "x"],
+        {"targeted": (ACME,)},
+        applied=True,
+        counts=(3, 3),
+        plan=(1, 1, 2),
+    ),
+    "targeted: an entry of another org the listing returned stays too": Case(
+        stored("x", org="labs"),
+        (ok(repo("a"), repo("y", org="labs")),),
+        Result.SUCCESS,
+        1,
+        ["a", "x", "y"],
+        {"targeted": (ACME,)},
+        applied=True,
+        plan=(2, 0, 1),
+    ),
     "first-run": Case(
         None, (ok(repo("a"), repo("b")),), Result.SUCCESS, 1, ["a", "b"], applied=True, counts=(0, 2), plan=(2, 0, 0)
     ),
@@ -291,3 +312,22 @@ def test_a_put_answer_with_every_entry_written_is_a_success_even_with_more() -> 
     target.after_read = [[], stored("theirs")]  # nothing changes before the PUT; the read-back is never needed
     report = run_once(job(ok(repo("a"))), target)
     assert report.result is Result.SUCCESS
+
+
+def test_a_targeted_run_writes_every_entry_outside_its_scope_back_exactly_and_says_what_it_listed() -> None:
+    outside = [
+        *stored("x", org="labs", team="core"),
+        {"hostname": "ghe.example", "github_org_name": "p", "repo_name": "q"},
+    ]
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a") + outside}})
+    report = run_once(job(ok(), targeted=(ACME,), max_deletions="100%"), target)
+    assert report.result is Result.SUCCESS and report.targeted == ("github.com/acme",)
+    ((_, written),) = target.writes
+    # the scope's one repo is gone; the others are exactly as held
+    assert sorted(written["enabled_repos"], key=str) == sorted(outside, key=str)
+
+
+def test_a_targeted_run_is_still_guarded() -> None:
+    target = ScriptedTarget({GH: {"enabled_repos": stored("a", "b", "c") + stored("x", org="labs")}})
+    report = run_once(job(ok(), targeted=(ACME,), max_deletions="1"), target)
+    assert report.result is Result.REFUSED and target.writes == []

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from syncer.daemon.runs import Abandoned, Batch, Busy, Closed, Finished, Running, failed
 from syncer.daemon.writegate import ABANDONED
-from syncer.model import Integration, IntegrationReport
+from syncer.model import Integration, IntegrationReport, Scope
 
 log = logging.getLogger("syncer")
 Execute = Callable[[Integration], IntegrationReport]
@@ -72,8 +72,11 @@ class Registry:
         with self._cond:
             self.integrations = tuple(integrations)
 
-    def start(self, integrations: Sequence[Integration], trigger: str) -> Batch:
-        """Start one run per integration, all or none; raise Busy or Closed instead of waiting."""
+    def start(self, integrations: Sequence[Integration], trigger: str, targeted: Sequence[Scope] = ()) -> Batch:
+        """Start one run per integration, all or none; raise Busy or Closed instead of waiting.
+
+        With `targeted` scopes each run lists only the scopes of its integration again (a targeted run).
+        """
         chosen = tuple(dict.fromkeys(integrations))
         unknown = [i for i in chosen if i not in self.integrations]
         if unknown:
@@ -88,7 +91,14 @@ class Registry:
             now = datetime.now(UTC)
             limits = {i: self._timeout(i) if self._timeout is not None else None for i in chosen}
             runs = {
-                i: Running(batch.run_id, trigger, now, None if limit is None else now + timedelta(seconds=limit), limit)
+                i: Running(
+                    batch.run_id,
+                    trigger,
+                    now,
+                    None if limit is None else now + timedelta(seconds=limit),
+                    limit,
+                    tuple(targeted),
+                )
                 for i, limit in limits.items()
             }
             self._running.update(runs)
@@ -118,7 +128,8 @@ class Registry:
             report = failed(integration, run.started_at, f"unexpected error: {type(exc).__name__}: {exc}", run)
         finally:
             _current.run = None
-        report = replace(report, run_id=batch.run_id, trigger=batch.trigger)  # whatever `execute` filled in
+        # whatever `execute` filled in
+        report = replace(report, run_id=batch.run_id, trigger=batch.trigger, targeted=_labels(run.targeted))
         with self._cond:
             mine = self._running.get(integration) is run
             if mine:
@@ -216,3 +227,7 @@ class Registry:
         """The abandoned runs whose threads have not returned yet, oldest first."""
         with self._cond:
             return sorted(self._abandoned.values(), key=lambda a: a.abandoned_at)
+
+
+def _labels(targeted: Sequence[Scope]) -> tuple[str, ...]:
+    return tuple(scope.label for scope in targeted)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syncer.daemon.writegate import RunGuard
-from syncer.model import Integration, IntegrationReport, Result
+from syncer.model import Integration, IntegrationReport, Result, Scope
 
 log = logging.getLogger("syncer")
 
@@ -35,6 +35,7 @@ class Running:
     started_at: datetime
     timeout_at: datetime | None = None
     run_timeout: float | None = None
+    targeted: tuple[Scope, ...] = ()  # a targeted run (webhook): the scopes it lists again; () = a full run
     guard: RunGuard = field(default_factory=RunGuard, compare=False, repr=False)
 
     def overdue(self, now: datetime | None = None) -> bool:
@@ -87,6 +88,7 @@ def failed(
         run_id="" if run is None else run.run_id,
         trigger="schedule" if run is None else run.trigger,
         abandoned=abandoned,
+        targeted=() if run is None else tuple(scope.label for scope in run.targeted),
     )
 
 

@@ -12,7 +12,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,14 +25,16 @@ from syncer import metrics, runner
 from syncer.checks import KeyCheck
 from syncer.config.schema import Config
 from syncer.daemon import web
+from syncer.daemon.events import Coalescer
 from syncer.daemon.registry import GRACE_SECONDS, Registry, current
 from syncer.daemon.reload import History, Loaded, Schedules, load, prepare
 from syncer.daemon.runs import Busy, Closed
+from syncer.daemon.webhooks import Receivers
 from syncer.daemon.writegate import GatedTarget, PutGate, RunGuard
 from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, SyncerError
-from syncer.model import Integration, IntegrationReport, Result
+from syncer.model import Integration, IntegrationReport, Result, Scope
 from syncer.reconcile import run_once
 from syncer.retry import RetryPolicy
 from syncer.state.store import StateStore
@@ -73,6 +75,7 @@ class Daemon:
         self.registry = Registry(
             config.integrations(), self._execute, timeout=self.run_timeout, grace=grace, record=self._record
         )
+        self.events = Coalescer(self._start_targeted, lambda: self.config.webhooks.debounce_seconds)
         self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
         self.jobs = Schedules(self.scheduler, self.scheduled, loaded)
         self.schedules = self.jobs.texts
@@ -88,6 +91,8 @@ class Daemon:
             token,
             config=self.history.as_json,
             journal=lambda: [entry.to_json() for entry in self.state.journal()],
+            receivers=Receivers(lambda: self.config, self.events.submit),
+            queued=self.events.pending,
         )
         self._reloading = threading.Lock()
         self._server: _Server | None = None
@@ -95,6 +100,11 @@ class Daemon:
 
     def _record(self, report: IntegrationReport) -> None:
         runner.record(report, self.state)
+        self.events.finished(report.integration)
+
+    def _start_targeted(self, integration: Integration, trigger: str, targeted: Sequence[Scope]) -> object:
+        """The Coalescer's way to start a run: a targeted one, or a deferred scheduled one (no scopes)."""
+        return self.registry.start([integration], trigger=trigger, targeted=targeted)
 
     def run_timeout(self, integration: Integration) -> float | None:
         """Seconds one run of `integration` may take (its `run_timeout`; None: no limit)."""
@@ -135,6 +145,7 @@ class Daemon:
             extra={"event": "daemon_started", "listen": address, "schedules": plan},
         )
         self.scheduler.start()
+        self.events.start()
         self.keys.start(lambda: self.datadog)
 
     @property
@@ -186,6 +197,7 @@ class Daemon:
         """Stop scheduling and triggers, let a running PUT finish (bounded), stop HTTP; True when nothing is left."""
         self._stopping.set()  # every run's deadline is stopped: its waits end, its next check raises
         self.registry.close()
+        self.events.close()
         with contextlib.suppress(SchedulerNotRunningError):
             self.scheduler.shutdown(wait=False)
         running = sorted(map(str, self.registry.running()))
@@ -216,6 +228,15 @@ class Daemon:
         try:
             self.registry.start([integration], trigger="schedule")
         except Busy:
+            running = self.registry.running().get(integration)
+            if running is not None and running.targeted:  # a webhook's run: the full listing follows it
+                self.events.defer_full(integration)
+                log.info(
+                    "%s: scheduled run deferred until the targeted run going now ends",
+                    integration,
+                    extra={"event": "run_deferred", "integration": str(integration)},
+                )
+                return
             log.warning(
                 "%s: scheduled run skipped: the previous run is still going",
                 integration,
@@ -276,7 +297,10 @@ class Daemon:
         seconds = run.run_timeout if run is not None else self.run_timeout(integration)
         deadline = Deadline(seconds, stop=self._stopping)
         guard.deadline = deadline
-        job = runner.job(self.config, integration, policy=self.policy, sleep=self._sleep, deadline=deadline)
+        targeted = run.targeted if run is not None else ()
+        job = runner.job(
+            self.config, integration, policy=self.policy, sleep=self._sleep, deadline=deadline, targeted=targeted
+        )
         return run_once(job, GatedTarget(self.datadog, self.gate, guard))  # the registry stamps run id and trigger
 
 

@@ -1,4 +1,4 @@
-"""The daemon's HTTP interface (SPEC §5): /healthz, /readyz, /status, /metrics and POST /sync.
+"""The daemon's HTTP interface (SPEC §5): /healthz, /readyz, /status, /metrics, POST /sync and the webhooks.
 
 Every JSON body goes through the redactor as a whole value before it is serialised (`_Json`): an error text that
 echoes a credential, or a URL with userinfo, is never answered.
@@ -24,6 +24,7 @@ from starlette.routing import Route
 from syncer import report
 from syncer.daemon.registry import Registry
 from syncer.daemon.runs import Abandoned, Batch, Busy, Closed, Finished, Running
+from syncer.daemon.webhooks import Receivers
 from syncer.metrics import REGISTRY
 from syncer.model import JSON, Integration, RunReport
 from syncer.redact import redact_value
@@ -45,6 +46,8 @@ class Control:
     token: str | None = field(repr=False)
     config: Callable[[], Mapping[str, JSON]] = field(default=dict, repr=False)
     journal: Callable[[], list[JSON]] = field(default=list, repr=False)  # the last applied writes, newest first
+    receivers: Receivers | None = field(default=None, repr=False)  # POST /webhooks/github and /webhooks/jira
+    queued: Callable[[], Mapping[str, list[str]]] = field(default=dict, repr=False)  # scopes waiting for a run
 
 
 class _Json(JSONResponse):
@@ -63,15 +66,17 @@ class _BadRequest(Exception):
 def create_app(control: Control) -> Starlette:
     """The Starlette application of the daemon."""
     routes = _Routes(control)
-    return Starlette(
-        routes=[
-            Route("/healthz", routes.healthz, methods=["GET"]),
-            Route("/readyz", routes.readyz, methods=["GET"]),
-            Route("/status", routes.status, methods=["GET"]),
-            Route("/metrics", routes.metrics, methods=["GET"]),
-            Route("/sync", routes.sync, methods=["POST"]),
-        ]
-    )
+    served = [
+        Route("/healthz", routes.healthz, methods=["GET"]),
+        Route("/readyz", routes.readyz, methods=["GET"]),
+        Route("/status", routes.status, methods=["GET"]),
+        Route("/metrics", routes.metrics, methods=["GET"]),
+        Route("/sync", routes.sync, methods=["POST"]),
+    ]
+    if control.receivers is not None:
+        served.append(Route("/webhooks/github", control.receivers.github, methods=["POST"]))
+        served.append(Route("/webhooks/jira", control.receivers.jira, methods=["POST"]))
+    return Starlette(routes=served)
 
 
 class _Routes:
@@ -95,6 +100,7 @@ class _Routes:
             "config": dict(self.control.config()),
             "abandoned_runs": [_abandoned(a) for a in registry.abandoned()],
             "journal": self.control.journal(),
+            "queued": {name: list(labels) for name, labels in self.control.queued().items()},
             "integrations": {
                 str(i): {
                     "schedule": self.control.schedules.get(i),
@@ -204,6 +210,7 @@ def _running(run: Running | None) -> JSON:
     return {
         "run_id": run.run_id,
         "trigger": run.trigger,
+        "targeted": [scope.label for scope in run.targeted] or None,
         "started_at": run.started_at.isoformat(),
         "timeout_at": _iso(run.timeout_at),
         "overdue": run.overdue(datetime.now(UTC)),
