@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -203,9 +205,14 @@ def test_a_burst_for_one_org_becomes_at_most_two_runs(hooks: Hooks, hooked: Daem
     before = runs(hooked)
     for n in range(50):
         sim.github.add_repo("acme", f"burst-{n}")
-        assert hooks.github(repository_event("acme", f"burst-{n}")).status_code == 202
+    sent = time.monotonic()
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda n: hooks.github(repository_event("acme", f"burst-{n}")), range(50)))
+    took = time.monotonic() - sent
+    assert [a.status_code for a in answers] == [202] * 50
     idle(hooked)
-    assert 1 <= runs(hooked) - before <= 2
+    # one run at once, one after the 2 s window; a loaded machine sending for longer opens one more window per 2 s
+    assert 1 <= runs(hooked) - before <= 1 + max(1, math.ceil(took / 2.0))
     assert {f"acme/burst-{n}" for n in range(50)} <= repos(sim)  # the last delivery's repo made it too
 
 
