@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from syncer.simulator.datadog import FakeDatadog
+from syncer.simulator.deliveries import Delivery, Hook
 from syncer.simulator.facade import Simulator
 from syncer.simulator.faults import Fault, FaultInjector
 from syncer.simulator.github.fake import FakeGitHub
@@ -12,6 +13,7 @@ from syncer.simulator.server import FakeServer
 from syncer.simulator.threaded import ServedRequest
 
 __all__ = [
+    "Delivery",
     "FakeDatadog",
     "FakeGitHub",
     "FakeJira",
@@ -19,6 +21,7 @@ __all__ = [
     "FakeServer",
     "Fault",
     "FaultInjector",
+    "Hook",
     "ServedRequest",
     "Simulator",
 ]

@@ -70,9 +70,24 @@ class Simulator:
         self.stop()
 
     def reset(self) -> None:
-        """Reseed every fake's data; clear stores, faults, counters and runtime latency."""
+        """Reseed every fake's data; clear stores, faults, counters, runtime latency, webhooks and deliveries."""
         for fake in self.fakes:
             fake.reset()
+
+    def hook(self, receiver: str, *, github_secret: str | None = None, jira_secret: str | None = None) -> None:
+        """Send the webhook deliveries of both GitHub fakes to `{receiver}/webhooks/github` and of both Jira fakes to
+        `{receiver}/webhooks/jira` (the daemon's routes), signed with the secrets given; `reset` removes the hooks.
+        """
+        base = receiver.rstrip("/")
+        for github in (self.github, self.ghes):
+            github.hook(f"{base}/webhooks/github", github_secret)
+        for jira in (self.jira, self.jira_dc):
+            jira.hook(f"{base}/webhooks/jira", jira_secret)
+
+    def unhook(self) -> None:
+        """Stop every fake's webhook deliveries (those sent stay in each fake's `deliveries`)."""
+        for fake in (self.github, self.ghes, self.jira, self.jira_dc):
+            fake.unhook()
 
     def urls(self) -> dict[str, str]:
         """Base URL of each fake, by name (github, ghes, jira, jira_dc, pagerduty, datadog)."""

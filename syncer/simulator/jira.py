@@ -1,4 +1,7 @@
-"""Fake Jira REST API v2: Cloud (basic auth, /project/search) or Data Center (bearer PATs)."""
+"""Fake Jira REST API v2: Cloud (basic auth, /project/search) or Data Center (bearer PATs).
+
+Its projects, the changes made to them while it runs and their webhook deliveries are in jira_world.py.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from syncer.simulator import seed
+from syncer.simulator.deliveries import Outbox
 from syncer.simulator.jira_model import project_json, server_info, user_json
+from syncer.simulator.jira_world import JiraWorld
 from syncer.simulator.server import FakeServer
 from syncer.simulator.wire import json_response, query_int, query_items, query_list, request_origin, with_params
 
@@ -28,7 +33,7 @@ class JiraUser(NamedTuple):
     name: str
 
 
-class FakeJira(FakeServer):
+class FakeJira(JiraWorld, FakeServer):
     """One Jira site: `deployment="Cloud"` (acme.atlassian.net) or `"Server"` (Data Center)."""
 
     name = "jira"
@@ -56,12 +61,13 @@ class FakeJira(FakeServer):
         self.users: dict[str, str] = {}
         self.tokens: set[str] = set()
         self.projects: list[dict[str, Any]] = []
+        self.outbox = Outbox()
         self._request_ids = itertools.count(1)
         super().__init__(hostname, port=port, latency=latency)
         self.reseed()
 
     def reseed(self) -> None:
-        """Restore seeded projects, credentials, the page-size cap and honest paging."""
+        """Restore seeded projects, credentials, the page-size cap and honest paging; remove the hook."""
         self.max_results_cap = 50
         self.omit_is_last = False  # project/search pages without isLast (and without nextPage)
         self.claimed_total = None  # a `total` other than the real count (e.g. one too small)
@@ -75,32 +81,7 @@ class FakeJira(FakeServer):
         else:
             self.tokens.add(seed.JIRA_DC_TOKEN)
             self.users["syncer"] = "syncer-password"
-
-    def add_project(self, key: str, name: str, **fields: Any) -> dict[str, Any]:
-        """Create a project record (`projectTypeKey`, `status` live/archived/deleted, `category`, ...)."""
-        next_id = max((int(p["id"]) for p in self.projects), default=9999) + 1
-        record: dict[str, Any] = {
-            "id": str(next_id),
-            "key": key,
-            "name": name,
-            "projectTypeKey": "software",
-            "simplified": False,
-            "isPrivate": False,
-            "category": None,
-            "status": "live",
-            "changed": "2025-01-01T00:00:00.000+0000",
-            "description": f"{name} work tracking",
-        }
-        record.update(fields)
-        self.projects.append(record)
-        return record
-
-    def rename_project(self, key: str, new_key: str) -> dict[str, Any]:
-        """Change a project's key; as in Jira, the old key still finds it (`/project/{old}` answers the new key)."""
-        record = next(p for p in self.projects if p["key"] == key)
-        record["previous_keys"] = [*record.get("previous_keys", []), key]
-        record["key"] = new_key
-        return record
+        self.outbox.clear()
 
     # -- HTTP plumbing ----------------------------------------------------------------------------
 

@@ -129,3 +129,24 @@ def server_info(base: str, *, cloud: bool) -> dict[str, Any]:
         "scmInfo": "2a0d7c3bbf6f3d3b8e6a2a8c4f1f0e9d8c7b6a5f",
         "serverTitle": "Acme Jira",
     }
+
+
+def webhook_project_json(record: dict[str, Any], base: str, *, cloud: bool) -> dict[str, Any]:
+    """The `project` of a project_* webhook delivery: a numeric `id`, `projectLead` and `assigneeType`."""
+    listed = project_json(record, base, set(), cloud=cloud, archive_fields=False)
+    out: dict[str, Any] = {
+        "self": listed["self"],
+        "id": int(record["id"]),
+        "key": record["key"],
+        "name": record["name"],
+        "avatarUrls": listed["avatarUrls"],
+    }
+    category = listed.get("projectCategory")
+    if category is not None:
+        out["projectCategory"] = dict(category, id=int(category["id"]))
+    lead = user_json(base, cloud=cloud, display="Project Lead")
+    lead.update({"timeZone": "Etc/UTC", "accountType": "atlassian"} if cloud else {"timeZone": "Etc/UTC"})
+    if not cloud:
+        lead["emailAddress"] = "admin@acme.example.com"
+    out.update({"projectLead": lead, "assigneeType": "admin.assignee.type.unassigned"})
+    return out

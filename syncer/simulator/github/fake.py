@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from syncer.simulator.github.apps import APP_ID, AppEndpoints
 from syncer.simulator.github.auth import ANONYMOUS, AuthFailure, Principal, authenticate, rate_limited_message
+from syncer.simulator.github.hooks import GitHubWebhooks
 from syncer.simulator.github.model import GITHUB_DOC, organization, private_user, rate_limit_json
 from syncer.simulator.github.repos import REPO_TYPES, RepoRenderer, render_repo, select_repos
 from syncer.simulator.github.world import GitHubWorld, Paging
@@ -42,6 +43,7 @@ class FakeGitHub(GitHubWorld, FakeServer):
         self, hostname: str = "github.com", *, port: int = 0, scale: str = "small", latency: float = 0.0, seed: int = 0
     ) -> None:
         self._init_world(hostname, scale, seed)
+        self.webhooks = GitHubWebhooks(self)
         self.web = f"https://{hostname}"
         self.user_login, self.user_id = "acme-bot", 9000001
         self.app_id = APP_ID

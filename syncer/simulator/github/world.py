@@ -1,4 +1,8 @@
-"""The fake GitHub's world: its orgs, repos, tokens, apps and installations, and changes made while it runs."""
+"""The fake GitHub's world: its orgs, repos, tokens, apps and installations, and changes made while it runs.
+
+Each change of a repo (created, deleted, renamed, transferred here; archived, unarchived, publicized, privatized,
+edited in changes.py) also sends the matching signed `repository` delivery when a hook is configured (`hook`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 
 from syncer.simulator import seed
 from syncer.simulator.github.apps import APP_ID, Installation, InstallationToken, app_keypair
+from syncer.simulator.github.changes import RepoChanges
 from syncer.simulator.github.repos import repo_record
 from syncer.simulator.ratelimit import RateWindow
 
@@ -52,7 +57,7 @@ class Paging:
     hidden: set[str] = field(default_factory=set)
 
 
-class GitHubWorld:
+class GitHubWorld(RepoChanges):
     """The state of one fake GitHub host, seeded deterministically, and the ways tests change it."""
 
     hostname: str
@@ -126,6 +131,7 @@ class GitHubWorld:
         with self._changes_lock:
             self._changes.clear()
         self._windows.clear()
+        self.webhooks.outbox.clear()
 
     def _new_repo_id(self, rng: random.Random | None = None) -> int:
         self._next_repo_id += 1 + (rng.randrange(0, 5000) if rng else 0)
@@ -139,33 +145,50 @@ class GitHubWorld:
         return self.org_ids[login]
 
     def add_repo(self, org: str, name: str, **fields: Any) -> dict[str, Any]:
-        """Create a repo (created/updated/pushed now unless given) and return its stored record."""
+        """Create a repo (created/updated/pushed now unless given) and return its stored record (`created`)."""
         now = _iso(time.time())
         fields = {"created_at": now, "updated_at": now, "pushed_at": now, **fields}
         record = repo_record(self._new_repo_id(), name, **fields)
         self.org_id(org)
         self.orgs.setdefault(org, []).append(record)
+        self.webhooks.repository("created", org, record)
         return record
 
     def remove_repo(self, org: str, name: str) -> bool:
-        """Delete a repo by name; False when it did not exist."""
+        """Delete a repo by name (`deleted`, with the repo as it was); False when it did not exist."""
         repos = self.orgs.get(org, [])
         for index, record in enumerate(repos):
             if record["name"] == name:
                 del repos[index]
+                self.webhooks.repository("deleted", org, record)
                 return True
         return False
 
     def rename_repo(self, org: str, name: str, new_name: str, new_org: str | None = None) -> dict[str, Any]:
-        """Rename (and with `new_org`, transfer) a repo; the old name then answers 301 to `/repositories/{id}`."""
-        record = next(r for r in self.orgs[org] if r["name"] == name)
+        """Rename (and with `new_org`, transfer) a repo; the old name then answers 301 to `/repositories/{id}`.
+
+        Sends `transferred` (the old owner in `changes.owner.from.organization`) when the org changes, then
+        `renamed` (`changes.repository.name.from`) when the name does; the id stays.
+        """
+        record = self.repo(org, name)
+        owner = org
         if new_org is not None and new_org != org:
             self.orgs[org].remove(record)
             self.org_id(new_org)
             self.orgs.setdefault(new_org, []).append(record)
+            owner = new_org
         record["name"] = new_name
         self.moved[(org.casefold(), name.casefold())] = int(record["id"])
+        if owner != org:
+            previous = {"owner": {"from": {"organization": self.webhooks.org_json(org)}}}
+            self.webhooks.repository("transferred", owner, record, previous)
+        if new_name != name:
+            self.webhooks.repository("renamed", owner, record, {"repository": {"name": {"from": name}}})
         return record
+
+    def transfer_repo(self, org: str, name: str, new_org: str) -> dict[str, Any]:
+        """Move a repo to another org, keeping its name and id (`transferred`)."""
+        return self.rename_repo(org, name, name, new_org)
 
     def during(self, path: str, action: Callable[[], object], *, query: str = "", times: int | None = 1) -> Change:
         """Run `action` when a request matching `path` (and `query`) arrives, before it is answered.
