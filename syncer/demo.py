@@ -3,36 +3,84 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from syncer import report, runner
 from syncer.config import loader
+from syncer.daemon.service import Daemon
 from syncer.model import ExitCode
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
+from syncer.simulator.seed import GHES_TOKEN, GITHUB_TOKEN
+from syncer.state.store import StateStore
+
+POLICY = RetryPolicy(attempts=3, base=0.1, cap=1.0, max_wait=5.0)
+WEBHOOK_SECRET = "syncer-demo-webhook-secret"
+CREATED = "created-during-the-demo"
 
 
 def demo() -> int:
-    """Start the simulator, run every integration twice (the second run changes nothing), print both."""
+    """Start the simulator, run every integration twice (the second changes nothing and costs no GitHub rate
+    limit), then show a repo created in the fake GitHub reaching the fake Datadog through a webhook."""
     with Simulator(scale="small") as sim:
         config = loader.parse(sim.config_dict(), sim.env(), origin="simulator config")
         print("syncer demo: simulated APIs on loopback")
         for fake in sim.fakes:
             print(f"  {type(fake).__name__:<16} {fake.hostname:<22} {fake.url}")
-        policy = RetryPolicy(attempts=3, base=0.1, cap=1.0, max_wait=5.0)
-        first = runner.run(config, policy=policy)
+        store = StateStore()  # in memory: the ETag cache the second run's conditional requests use
+        first = runner.run(config, policy=POLICY, store=store)
         puts = sim.datadog.count("PUT")
         print(f"\n== first run: {puts} PUT(s) sent to Datadog ==")
         print(report.as_text(first, limit=5))
-        second = runner.run(config, policy=policy)
+        spent = _points(sim)
+        second = runner.run(config, policy=POLICY, store=store)
         more = sim.datadog.count("PUT") - puts
-        print(f"\n== second run: {more} PUT(s) sent to Datadog ==")
+        points = _points(sim) - spent
+        print(f"\n== second run: {more} PUT(s) sent to Datadog, {points} GitHub rate-limit point(s) spent ==")
         print(report.as_text(second, limit=5))
         in_step = more == 0 and all(r.plan and not r.plan.has_changes for r in second.integrations)
         print("\nsecond run changed nothing: every list is in step" if in_step else "\nsecond run was not a no-op")
-        return max(first.exit_code, second.exit_code, ExitCode.OK if in_step else ExitCode.FAILURE)
+        store.close()
+        seconds = _webhook(sim)
+        if seconds is None:
+            print("\n== webhook: the created repo did not reach Datadog within 10 s ==")
+        else:
+            print(f"\n== webhook: acme/{CREATED} created in GitHub was in Datadog {seconds:.2f} s later ==")
+        healthy = in_step and seconds is not None
+        return max(first.exit_code, second.exit_code, ExitCode.OK if healthy else ExitCode.FAILURE)
+
+
+def _points(sim: Simulator) -> int:
+    """Primary rate-limit points the seeded tokens have spent on both fake GitHubs so far."""
+    return sim.github.rate_window(GITHUB_TOKEN).used + sim.ghes.rate_window(GHES_TOKEN).used
+
+
+def _webhook(sim: Simulator, timeout: float = 10.0) -> float | None:
+    """Run the daemon on loopback, hook the fakes to it, create a repo; seconds until Datadog holds it."""
+    tree = sim.config_dict()
+    tree["webhooks"] = {"github": {"secret": WEBHOOK_SECRET}, "jira": {"secret": WEBHOOK_SECRET}}
+    config = loader.parse(tree, sim.env(), origin="simulator config")
+    daemon = Daemon(config, token=None, policy=POLICY)
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        daemon.start(sock)
+        try:
+            daemon.registry.wait_idle(timeout)  # the daemon's own first runs
+            sim.hook(f"http://127.0.0.1:{sock.getsockname()[1]}", github_secret=WEBHOOK_SECRET)
+            started = time.monotonic()
+            sim.github.add_repo("acme", CREATED)  # sends the signed `repository` `created` delivery
+            while time.monotonic() - started < timeout:
+                held = sim.datadog.store.get("github", {}).get("enabled_repos", [])
+                if any(item.get("repo_name") == CREATED for item in held):
+                    return time.monotonic() - started
+                time.sleep(0.01)
+            return None
+        finally:
+            sim.unhook()
+            daemon.stop(5.0)
 
 
 def simulate(port_base: int | None, scale: str, write_config: str | None, latency: float = 0.0) -> int:
