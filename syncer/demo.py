@@ -19,7 +19,7 @@ from syncer.simulator.seed import GHES_TOKEN, GITHUB_TOKEN
 from syncer.state.store import StateStore
 
 POLICY = RetryPolicy(attempts=3, base=0.1, cap=1.0, max_wait=5.0)
-WEBHOOK_SECRET = "syncer-demo-webhook-secret"
+WEBHOOK_SECRET = "syncer-demo-webhook-secret"  # noqa: S105 - the simulator's own, on loopback only
 CREATED = "created-during-the-demo"
 
 
