@@ -8,7 +8,9 @@ scripts/get-helm.sh), then PATH. A missing tool is a test failure, never a skip.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+
+from syncer.config import loader
+from syncer.state.store import StateStore
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -35,8 +40,14 @@ UID = 10001
 HTTP_PORT = 8080
 # Longer than the daemon's bounded shutdown (a running PUT may finish after SIGTERM).
 MIN_GRACE_SECONDS = 60
-CONFIG_KEYS = {"datadog", "defaults", "github", "jira", "pagerduty"}
-SECRET_FIELDS = {"api_key", "app_key", "token", "api_token", "private_key"}
+CONFIG_KEYS = {"datadog", "state", "webhooks", "defaults", "github", "jira", "pagerduty"}
+SECRET_FIELDS = {"api_key", "app_key", "token", "api_token", "private_key", "secret"}
+WEBHOOK_ROUTES = ("/webhooks/github", "/webhooks/jira")
+# Routes of the daemon's port that must never be reachable through the Ingress.
+INTERNAL_ROUTES = ("/", "/sync", "/status", "/metrics", "/healthz", "/readyz", "/webhooksx/github")
+WEBHOOK_SECRETS_DIR = "/var/run/secrets/syncer/webhooks"
+STATE_PATH = "/var/lib/syncer/state.db"
+ONE_WRITER_ACCESS_MODES = {"ReadWriteOnce", "ReadWriteOncePod"}
 RESTRICTED_VOLUME_TYPES = {
     "configMap",
     "csi",
@@ -48,9 +59,28 @@ RESTRICTED_VOLUME_TYPES = {
     "secret",
 }
 
-RENDERS = ("kustomize-daemon", "kustomize-cronjob", "helm-daemon", "helm-cronjob")
-DAEMON_RENDERS = ("kustomize-daemon", "helm-daemon")
-CRONJOB_RENDERS = ("kustomize-cronjob", "helm-cronjob")
+# helm-* renders: `helm template syncer CHART` with these arguments.
+HELM_STATE = ["--set", "state.enabled=true", "--set", "state.persistence.enabled=true"]
+# The values file deploy/README.md and README.md show: receivers, Ingress (className, annotations, TLS), state PVC.
+HELM_EXAMPLE = DEPLOY / "helm" / "examples" / "webhooks.yaml"
+HELM_WEBHOOKS = ["-f", str(HELM_EXAMPLE)]
+HELM_RENDERS: dict[str, list[str]] = {
+    "helm-daemon": ["--set", "mode=daemon"],
+    "helm-cronjob": ["--set", "mode=cronjob"],
+    "helm-daemon-state": ["--set", "mode=daemon", *HELM_STATE],
+    "helm-daemon-emptydir": ["--set", "mode=daemon", "--set", "state.enabled=true"],
+    "helm-cronjob-state": ["--set", "mode=cronjob", *HELM_STATE],
+    "helm-daemon-webhooks": HELM_WEBHOOKS,
+}
+# kustomize-daemon-webhooks: the daemon overlay with deploy/components/webhooks, configured as its comments say.
+KUSTOMIZE_RENDERS = ("kustomize-daemon", "kustomize-cronjob", "kustomize-daemon-webhooks")
+RENDERS = (*KUSTOMIZE_RENDERS, *HELM_RENDERS)
+DAEMON_RENDERS = tuple(name for name in RENDERS if "-daemon" in name)
+CRONJOB_RENDERS = tuple(name for name in RENDERS if "-cronjob" in name)
+STATE_RENDERS = tuple(
+    name for name in RENDERS if name.startswith("kustomize") or name.endswith(("state", "emptydir", "webhooks"))
+)
+WEBHOOK_RENDERS = ("kustomize-daemon-webhooks", "helm-daemon-webhooks")
 
 Doc = dict[str, Any]
 
@@ -105,21 +135,45 @@ def _load(text: str) -> list[Doc]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
+WEBHOOKS_BLOCK = re.compile(r"^# webhooks:\n(?:#   .*\n)+", re.M)
+
+
+def uncomment_webhooks_block(config_text: str) -> str:
+    """deploy/base/config.yaml with its commented `webhooks:` block turned on, as the component's comments say."""
+    match = WEBHOOKS_BLOCK.search(config_text)
+    assert match, "deploy/base/config.yaml has no commented `# webhooks:` block for the webhooks component"
+    block = "".join(line[2:] + "\n" for line in match.group(0).splitlines())
+    return config_text[: match.start()] + block + config_text[match.end() :]
+
+
+def _webhooks_overlay(root: Path) -> Path:
+    """A copy of deploy/ set up as deploy/components/webhooks describes: config block on, component added."""
+    shutil.copytree(DEPLOY, root / "deploy")
+    config = root / "deploy" / "base" / "config.yaml"
+    config.write_text(uncomment_webhooks_block(config.read_text()))
+    overlay = root / "deploy" / "overlays" / "daemon"
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    kustomization["components"] = ["../../components/webhooks"]
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    return overlay
+
+
 @pytest.fixture(scope="session")
-def render_text(kubectl: str, helm: Callable[..., subprocess.CompletedProcess[str]]) -> Callable[[str], str]:
+def render_text(
+    kubectl: str, helm: Callable[..., subprocess.CompletedProcess[str]], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], str]:
     @cache
     def render(name: str) -> str:
-        tool, mode = name.split("-")
-        if tool == "kustomize":
+        if name.startswith("kustomize"):
+            if name == "kustomize-daemon-webhooks":
+                overlay = _webhooks_overlay(tmp_path_factory.mktemp("kustomize-webhooks"))
+            else:
+                overlay = DEPLOY / "overlays" / name.removeprefix("kustomize-")
             proc = subprocess.run(
-                [kubectl, "kustomize", str(DEPLOY / "overlays" / mode)],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
+                [kubectl, "kustomize", str(overlay)], capture_output=True, text=True, timeout=60, check=False
             )
         else:
-            proc = helm("template", "syncer", str(CHART), "--set", f"mode={mode}")
+            proc = helm("template", "syncer", str(CHART), *HELM_RENDERS[name])
         assert proc.returncode == 0, f"rendering {name} failed:\n{proc.stderr}"
         return proc.stdout
 
@@ -167,6 +221,62 @@ def _config_text(docs: list[Doc]) -> str:
     data = _one(docs, "ConfigMap").get("data", {})
     assert "config.yaml" in data, "the ConfigMap has no config.yaml key"
     return data["config.yaml"]
+
+
+def _config(docs: list[Doc]) -> Doc:
+    config = yaml.safe_load(_config_text(docs))
+    assert isinstance(config, dict)
+    return config
+
+
+def _state_path(docs: list[Doc]) -> str | None:
+    return ((_config(docs).get("state") or {}).get("path")) or None
+
+
+def _mounts(pod_spec: Doc) -> dict[str, tuple[Doc, Doc]]:
+    """mountPath -> (volumeMount, volume) of the syncer container."""
+    volumes = {v["name"]: v for v in pod_spec["volumes"]}
+    return {m["mountPath"]: (m, volumes[m["name"]]) for m in _container(pod_spec)["volumeMounts"]}
+
+
+def _secret_files(pod_spec: Doc) -> dict[str, tuple[str, str, int]]:
+    """Every file a Secret volume puts into the container: path -> (Secret name, key, file mode)."""
+    files = {}
+    for path, (mount, volume) in _mounts(pod_spec).items():
+        secret = volume.get("secret")
+        if secret is None:
+            continue
+        assert mount.get("readOnly") is True, f"the Secret volume at {path} is writable"
+        assert "subPath" not in mount, "a subPath mount never sees a rotated secret"
+        assert secret.get("items"), f"the Secret volume at {path} projects every key of {secret['secretName']}"
+        for item in secret["items"]:
+            mode = item.get("mode", secret.get("defaultMode", 0o644))
+            files[posixpath.join(path, item["path"])] = (secret["secretName"], item["key"], mode)
+    return files
+
+
+def _ingress_paths(ingress: Doc) -> list[tuple[str | None, str, str, Doc]]:
+    """(host, path, pathType, backend) of every rule."""
+    assert "defaultBackend" not in ingress["spec"], "a default backend would expose every route"
+    return [
+        (rule.get("host"), path["path"], path["pathType"], path["backend"])
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+
+
+def prefix_matches(pattern: str, request: str) -> bool:
+    """Kubernetes pathType Prefix: the pattern's /-separated elements are a prefix of the request's."""
+    elements = [e for e in pattern.split("/") if e]
+    return [e for e in request.split("/") if e][: len(elements)] == elements
+
+
+def test_prefix_matching_itself() -> None:
+    assert prefix_matches("/webhooks/", "/webhooks/github")
+    assert prefix_matches("/webhooks/", "/webhooks")
+    assert not prefix_matches("/webhooks/", "/webhooksx/github")
+    assert not prefix_matches("/webhooks/github", "/webhooks/jira")
+    assert prefix_matches("/", "/sync")
 
 
 # Each field: (low, high, names). Day of week: 0 and 7 are Sunday.
@@ -262,18 +372,34 @@ def test_kubernetes_validate_cli_strict(name: str, render_text: Callable[[str], 
     assert "WARN" not in proc.stdout and "ERROR" not in proc.stdout, proc.stdout
 
 
+DAEMON_KINDS = ["ConfigMap", "Deployment", "Service", "ServiceAccount"]
+CRONJOB_KINDS = ["ConfigMap", "CronJob", "ServiceAccount"]
+PVC = ["PersistentVolumeClaim"]
+
+
 @pytest.mark.parametrize(
     ("name", "kinds"),
     [
-        ("kustomize-daemon", ["ConfigMap", "Deployment", "Service", "ServiceAccount"]),
-        ("helm-daemon", ["ConfigMap", "Deployment", "Service", "ServiceAccount"]),
-        ("kustomize-cronjob", ["ConfigMap", "CronJob", "ServiceAccount"]),
-        ("helm-cronjob", ["ConfigMap", "CronJob", "ServiceAccount"]),
+        ("kustomize-daemon", DAEMON_KINDS + PVC),
+        ("kustomize-cronjob", CRONJOB_KINDS + PVC),
+        ("kustomize-daemon-webhooks", [*DAEMON_KINDS, "Ingress", *PVC]),
+        ("helm-daemon", DAEMON_KINDS),
+        ("helm-cronjob", CRONJOB_KINDS),
+        ("helm-daemon-state", DAEMON_KINDS + PVC),
+        ("helm-daemon-emptydir", DAEMON_KINDS),
+        ("helm-cronjob-state", CRONJOB_KINDS + PVC),
+        ("helm-daemon-webhooks", [*DAEMON_KINDS, "Ingress", *PVC]),
     ],
 )
 def test_rendered_kinds(name: str, kinds: list[str], rendered: Callable[[str], list[Doc]]) -> None:
-    # No Secret: credentials are created by the operator, never shipped in the manifests.
-    assert sorted(d["kind"] for d in rendered(name)) == kinds
+    # No Secret: credentials are created by the operator, never shipped in the manifests. The Ingress and the
+    # PVC are opt-in in the chart (ingress.enabled, state.persistence.enabled).
+    assert sorted(d["kind"] for d in rendered(name)) == sorted(kinds)
+
+
+def test_every_render_has_its_kinds() -> None:
+    listed = test_rendered_kinds.pytestmark[0].args[1]  # the parametrize list above
+    assert sorted(name for name, _ in listed) == sorted(RENDERS)
 
 
 # ------------------------------------------------------------------------------- pod security
@@ -369,20 +495,24 @@ def test_config_is_mounted_where_syncer_config_points(name: str, rendered: Calla
 
 
 @pytest.mark.parametrize("name", RENDERS)
-def test_tmp_is_the_only_writable_place(name: str, rendered: Callable[[str], list[Doc]]) -> None:
-    pod = _pod_template(_workload(rendered(name)))["spec"]
+def test_writable_places_are_tmp_and_the_state_folder(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    docs = rendered(name)
+    pod = _pod_template(_workload(docs))["spec"]
     container = _container(pod)
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    writable = [m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")]
-    assert writable == ["/tmp"]
-    tmp = next(m for m in container["volumeMounts"] if m["mountPath"] == "/tmp")
-    assert "emptyDir" in volumes[tmp["name"]]
+    mounts = _mounts(pod)
+    writable = sorted(path for path, (mount, _) in mounts.items() if not mount.get("readOnly"))
+    state_path = _state_path(docs)
+    assert writable == sorted(["/tmp", *([posixpath.dirname(state_path)] if state_path else [])])
+    assert "emptyDir" in mounts["/tmp"][1]
     assert _env(container).get("TMPDIR") == "/tmp"
+    for path in writable:
+        assert {"emptyDir", "persistentVolumeClaim"} & set(mounts[path][1]), f"{path} is not a volume of its own"
 
 
 @pytest.mark.parametrize("name", RENDERS)
 def test_credentials_come_from_the_secret(name: str, rendered: Callable[[str], list[Doc]]) -> None:
-    container = _container(_pod_template(_workload(rendered(name)))["spec"])
+    pod = _pod_template(_workload(rendered(name)))["spec"]
+    container = _container(pod)
     refs = [e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e]
     refs += [
         e["valueFrom"]["secretKeyRef"]["name"]
@@ -390,6 +520,7 @@ def test_credentials_come_from_the_secret(name: str, rendered: Callable[[str], l
         if "secretKeyRef" in e.get("valueFrom", {})
     ]
     assert refs == ["syncer-credentials"]
+    assert {secret for secret, _, _ in _secret_files(pod).values()} <= {"syncer-credentials"}
     for var in container.get("env", []):
         assert var["name"] not in {"DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN", "SYNCER_TRIGGER_TOKEN"} or (
             "valueFrom" in var
@@ -409,14 +540,16 @@ def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 @pytest.mark.parametrize("name", RENDERS)
 def test_configmap_holds_a_spec_config(name: str, rendered: Callable[[str], list[Doc]]) -> None:
-    config = yaml.safe_load(_config_text(rendered(name)))
-    assert isinstance(config, dict)
+    config = _config(rendered(name))
     assert set(config) <= CONFIG_KEYS, f"unknown top-level keys: {set(config) - CONFIG_KEYS}"
     assert "datadog" in config
     assert {"github", "jira", "pagerduty"} & set(config), "no integration is configured"
     for path, value in _walk(config):
-        if path.rsplit(".", 1)[-1] in SECRET_FIELDS and value is not None:
+        key = path.rsplit(".", 1)[-1]
+        if key in SECRET_FIELDS and value is not None:
             assert re.fullmatch(r"\$\{[A-Z0-9_]+\}", str(value)), f"{path} holds a literal secret"
+        if key.removesuffix("_file") in SECRET_FIELDS and key.endswith("_file"):
+            assert str(value).startswith("/var/run/secrets/"), f"{path}: {value} is not a mounted secret file"
     for integration in ("defaults", "github", "jira", "pagerduty"):
         schedule = (config.get(integration) or {}).get("schedule")
         if schedule and not schedule.startswith("every "):
@@ -429,11 +562,42 @@ def test_kustomize_config_is_the_base_file(rendered: Callable[[str], list[Doc]])
     assert _config_text(rendered("kustomize-cronjob")) == expected
 
 
-def test_helm_takes_the_config_as_text(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    base_config = DEPLOY / "base" / "config.yaml"
-    proc = helm("template", "syncer", str(CHART), "--set-file", f"config={base_config}")
+def test_helm_takes_the_config_as_text(helm: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    """A text config is used verbatim while the chart writes no key of its own (comments and all)."""
+    base_text = (DEPLOY / "base" / "config.yaml").read_text()
+    text = re.sub(r"^state:\n(?:  .*\n)+", "", base_text, flags=re.M)
+    assert "state:" not in text
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    proc = helm("template", "syncer", str(CHART), "--set-file", f"config={path}")
     assert proc.returncode == 0, proc.stderr
-    assert _config_text(_load(proc.stdout)) == base_config.read_text()
+    assert _config_text(_load(proc.stdout)) == text
+
+
+def test_helm_merges_its_keys_into_a_text_config(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    """With state and webhooks on, the chart's keys are merged into the user's config; nothing else changes."""
+    base_config = DEPLOY / "base" / "config.yaml"
+    proc = helm(
+        "template", "syncer", str(CHART), "--set-file", f"config={base_config}",
+        *HELM_STATE, "--set", "webhooks.jira.enabled=true",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    expected = yaml.safe_load(base_config.read_text())
+    expected["webhooks"] = {"jira": {"secret_file": f"{WEBHOOK_SECRETS_DIR}/jira"}}
+    assert _config(_load(proc.stdout)) == expected
+
+
+def test_helm_keeps_the_users_webhooks_settings(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    proc = helm(
+        "template", "syncer", str(CHART), "--set", "webhooks.github.enabled=true",
+        "--set", "config.webhooks.debounce=5s", "--set-string", "config.webhooks.jira.secret=${JIRA_WEBHOOK_SECRET}",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert _config(_load(proc.stdout))["webhooks"] == {
+        "debounce": "5s",
+        "github": {"secret_file": f"{WEBHOOK_SECRETS_DIR}/github"},
+        "jira": {"secret": "${JIRA_WEBHOOK_SECRET}"},
+    }
 
 
 @pytest.mark.parametrize("source", ["deploy/base/config.yaml", "helm default values"])
@@ -550,12 +714,282 @@ def test_cronjob(name: str, rendered: Callable[[str], list[Doc]]) -> None:
     assert "ports" not in container and "livenessProbe" not in container
 
 
+# ------------------------------------------------ webhooks, the Ingress and the state store
+
+
+def _relocate_secret_files(tree: Any, files: dict[str, tuple[str, str, int]], root: Path, where: str = "") -> dict:
+    """Point every `*_file` of the config at a copy under `root` of the file the pod mounts there.
+
+    A path that no Secret volume of the pod mounts fails the test. Returns {dotted key: the value written}.
+    """
+    written: dict[str, str] = {}
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            name = f"{where}.{key}" if where else key
+            if key.endswith("_file"):
+                assert value in files, f"{name}: {value} is not a file any Secret volume mounts: {sorted(files)}"
+                target = root / value.lstrip("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                written[name] = f"deploy-test-{secrets.token_hex(8)}"
+                target.write_text(written[name] + "\n")
+                tree[key] = str(target)
+            else:
+                written |= _relocate_secret_files(value, files, root, name)
+    elif isinstance(tree, list):
+        for item in tree:
+            written |= _relocate_secret_files(item, files, root, where)
+    return written
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_rendered_config_loads_with_syncers_loader(
+    name: str, rendered: Callable[[str], list[Doc]], tmp_path: Path
+) -> None:
+    """The ConfigMap's config, read as the container reads it: the secret files it names are the ones mounted,
+    syncer's own loader accepts it, and state.path is a file inside the writable state volume."""
+    docs = rendered(name)
+    pod = _pod_template(_workload(docs))["spec"]
+    tree = _config(docs)
+    root = tmp_path / "root"
+    written = _relocate_secret_files(tree, _secret_files(pod), root)
+    variables = ("DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN", "JIRA_API_TOKEN", "PAGERDUTY_TOKEN")
+    config = loader.parse(tree, {var: f"deploy-test-{secrets.token_hex(8)}" for var in variables}, origin=name)
+
+    receivers = {"github": config.webhooks.github.secret, "jira": config.webhooks.jira.secret}
+    if name in WEBHOOK_RENDERS:
+        assert set(written) == {"webhooks.github.secret_file", "webhooks.jira.secret_file"}
+        for receiver, secret in receivers.items():
+            assert secret is not None, f"webhooks.{receiver} has no secret: its route would answer 403"
+            assert secret.get_secret_value() == written[f"webhooks.{receiver}.secret_file"]
+    else:
+        assert written == {}
+        assert receivers == {"github": None, "jira": None}
+
+    state_path = _state_path(docs)
+    assert config.state.path == state_path
+    if name in STATE_RENDERS:
+        assert state_path == STATE_PATH
+        folder = posixpath.dirname(state_path)
+        mounts = _mounts(pod)
+        assert folder in mounts, f"state.path {state_path}: nothing is mounted at {folder} ({sorted(mounts)})"
+        assert not mounts[folder][0].get("readOnly")
+        (root / folder.lstrip("/")).mkdir(parents=True)
+        StateStore(root / state_path.lstrip("/")).close()  # a file of its own in the mounted folder
+    else:
+        assert state_path is None
+
+
+@pytest.mark.parametrize("name", STATE_RENDERS)
+def test_state_volume(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    docs = rendered(name)
+    workload = _workload(docs)
+    pod = _pod_template(workload)["spec"]
+    folder = posixpath.dirname(_state_path(docs) or "")
+    mounts = _mounts(pod)
+    assert folder in mounts, f"no volume at {folder!r}"
+    mount, volume = mounts[folder]
+    assert not mount.get("readOnly")
+    assert "subPath" not in mount
+    # The volume belongs to the pod's group: uid 10001 creates the file and SQLite's journal next to it.
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"] == UID
+    claims = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PersistentVolumeClaim"}
+    if name == "helm-daemon-emptydir":
+        assert "emptyDir" in volume
+        assert volume["emptyDir"].get("sizeLimit")
+        assert not claims
+        return
+    claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+    assert set(claim["spec"]["accessModes"]) <= ONE_WRITER_ACCESS_MODES
+    assert claim["spec"]["resources"]["requests"]["storage"]
+    # One writer per file: one pod at a time.
+    if workload["kind"] == "Deployment":
+        assert workload["spec"]["replicas"] == 1
+        assert workload["spec"]["strategy"] == {"type": "Recreate"}
+    else:
+        assert workload["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+@pytest.mark.parametrize("name", WEBHOOK_RENDERS)
+def test_webhook_secrets_are_mounted_files(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    docs = rendered(name)
+    pod = _pod_template(_workload(docs))["spec"]
+    files = _secret_files(pod)
+    given = {r: s["secret_file"] for r, s in _config(docs)["webhooks"].items() if isinstance(s, dict)}
+    assert given == {receiver: f"{WEBHOOK_SECRETS_DIR}/{receiver}" for receiver in ("github", "jira")}
+    for receiver, path in given.items():
+        secret, key, mode = files[path]
+        assert (secret, key) == ("syncer-credentials", f"{receiver.upper()}_WEBHOOK_SECRET")
+        assert mode & 0o440 == 0o440, f"{path}: mode {mode:o} is not readable by its group"
+        assert mode & 0o137 == 0, f"{path}: mode {mode:o} is wider than needed"
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    env = _env(_container(pod))
+    assert not {"GITHUB_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET"} & set(env), "the secrets are files, not env entries"
+
+
+@pytest.mark.parametrize("name", WEBHOOK_RENDERS)
+def test_ingress_exposes_only_the_webhook_routes(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    docs = rendered(name)
+    ingress, service = _one(docs, "Ingress"), _one(docs, "Service")
+    paths = _ingress_paths(ingress)
+    assert paths
+    for host, path, path_type, backend in paths:
+        assert host, "every rule names its host"
+        assert path_type == "Prefix"
+        assert path in ("/webhooks/", *WEBHOOK_ROUTES), f"{path} is not a webhook path"
+        assert backend == {"service": {"name": service["metadata"]["name"], "port": {"name": "http"}}}
+    for route in INTERNAL_ROUTES:
+        assert not any(prefix_matches(path, route) for _, path, _, _ in paths), f"the Ingress exposes {route}"
+    for route in WEBHOOK_ROUTES:
+        assert any(prefix_matches(path, route) for _, path, _, _ in paths), f"{route} is not reachable"
+
+    # The Service port the Ingress names leads to the port the daemon listens on.
+    (service_port,) = [p for p in service["spec"]["ports"] if p["name"] == "http"]
+    container = _container(_one(docs, "Deployment")["spec"]["template"]["spec"])
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    target = service_port["targetPort"]
+    listen = container["args"][container["args"].index("--listen") + 1]
+    assert (ports[target] if isinstance(target, str) else target) == int(listen.rsplit(":", 1)[1])
+    tls_hosts = {h for entry in ingress["spec"].get("tls", []) for h in entry["hosts"]}
+    assert tls_hosts <= {host for host, *_ in paths}
+
+
+def test_helm_ingress_values_reach_the_manifest(rendered: Callable[[str], list[Doc]]) -> None:
+    ingress = _one(rendered("helm-daemon-webhooks"), "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/proxy-body-size": "5m"}
+    assert ingress["spec"]["tls"] == [{"hosts": ["syncer.example.com"], "secretName": "syncer-webhooks-tls"}]
+    assert [(h, p) for h, p, _, _ in _ingress_paths(ingress)] == [("syncer.example.com", "/webhooks/")]
+
+
+def test_helm_ingress_paths_and_hosts(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    proc = helm(
+        "template", "syncer", str(CHART), "--set", "webhooks.github.enabled=true", "--set", "ingress.enabled=true",
+        "--set", "ingress.hosts[0].host=github-hooks.example.com", "--set", "ingress.hosts[0].paths={/webhooks/github}",
+        "--set", "ingress.hosts[1].host=hooks.example.org",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    ingress = _one(_load(proc.stdout), "Ingress")
+    assert [(h, p, t) for h, p, t, _ in _ingress_paths(ingress)] == [
+        ("github-hooks.example.com", "/webhooks/github", "Prefix"),
+        ("hooks.example.org", "/webhooks/", "Prefix"),
+    ]
+    assert "ingressClassName" not in ingress["spec"]
+    assert "tls" not in ingress["spec"]
+
+
+def test_helm_webhooks_without_ingress(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    """The receivers can be on with no Ingress (another proxy in front); each receiver is its own choice."""
+    proc = helm(
+        "template", "hooks", str(CHART), "--set", "webhooks.jira.enabled=true",
+        "--set", "webhooks.existingSecret=idp-webhooks", "--set", "webhooks.jira.secretKey=jira-hook",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    docs = _load(proc.stdout)
+    assert "Ingress" not in {d["kind"] for d in docs}
+    pod = _pod_template(_workload(docs))["spec"]
+    assert _secret_files(pod) == {f"{WEBHOOK_SECRETS_DIR}/jira": ("idp-webhooks", "jira-hook", 0o440)}
+    assert _config(docs)["webhooks"] == {"jira": {"secret_file": f"{WEBHOOK_SECRETS_DIR}/jira"}}
+    assert _container(pod)["envFrom"] == [{"secretRef": {"name": "hooks-syncer-credentials"}}]
+
+
+@pytest.mark.parametrize(
+    ("args", "claim_name", "claim_spec"),
+    [
+        (
+            ["--set", "state.persistence.storageClass=fast-ssd", "--set", "state.persistence.size=5Gi"],
+            "syncer-state",
+            {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "fast-ssd",
+                "resources": {"requests": {"storage": "5Gi"}},
+            },
+        ),
+        (
+            ["--set", "state.persistence.storageClass=-", "--set", "state.persistence.accessModes={ReadWriteOncePod}"],
+            "syncer-state",
+            {
+                "accessModes": ["ReadWriteOncePod"],
+                "storageClassName": "",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        ),
+        (["--set", "state.persistence.existingClaim=kept-state"], "kept-state", None),
+    ],
+)
+def test_helm_state_persistence_values(
+    args: list[str], claim_name: str, claim_spec: Doc | None, helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    proc = helm(
+        "template", "syncer", str(CHART), *HELM_STATE, "--set-string", "state.path=/data/syncer/state.db", *args
+    )
+    assert proc.returncode == 0, proc.stderr
+    docs = _load(proc.stdout)
+    pod = _pod_template(_workload(docs))["spec"]
+    assert _mounts(pod)["/data/syncer"][1]["persistentVolumeClaim"] == {"claimName": claim_name}
+    assert _config(docs)["state"] == {"path": "/data/syncer/state.db"}
+    claims = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    if claim_spec is None:
+        assert claims == [], "an existing claim is used, not created"
+    else:
+        assert [(c["metadata"]["name"], c["spec"]) for c in claims] == [(claim_name, claim_spec)]
+
+
+def test_kustomize_webhooks_are_opt_in(rendered: Callable[[str], list[Doc]]) -> None:
+    docs = rendered("kustomize-daemon")
+    assert "webhooks" not in _config(docs), "the base config must not need the webhook secrets"
+    assert _secret_files(_pod_template(_workload(docs))["spec"]) == {}
+    component = yaml.safe_load((DEPLOY / "components" / "webhooks" / "kustomization.yaml").read_text())
+    assert component["kind"] == "Component"
+    overlay = yaml.safe_load((DEPLOY / "overlays" / "daemon" / "kustomization.yaml").read_text())
+    assert "components" not in overlay
+
+
+JIRA_PROJECT_EVENTS = [
+    "project_created", "project_updated", "project_deleted", "project_soft_deleted",
+    "project_restored_deleted", "project_archived", "project_restored_archived",
+]  # fmt: skip
+
+
+def test_readme_webhooks_section_matches_the_manifests() -> None:
+    """README.md's webhook section: its Helm values are the example file's, its config snippet loads, and it
+    registers the events the receivers act on (SPEC §5) at the routes the Ingress exposes."""
+    readme = (REPO / "README.md").read_text()
+    assert readme.index("### Container, CronJob, manual trigger") < readme.index("### Webhooks: Datadog within")
+    section = readme.split("### Webhooks: Datadog within seconds\n", 1)[1].split("\n### ", 1)[0]
+    assert readme.index("### Webhooks: Datadog within") < readme.index("### Sources")
+    config_block, values_block = re.findall(r"```yaml\n(.*?)```", section, re.S)
+
+    example = yaml.safe_load(HELM_EXAMPLE.read_text())
+    assert example.pop("mode") == "daemon"
+    assert yaml.safe_load(values_block) == example
+
+    tree = yaml.safe_load(config_block)
+    tree["github"] = {"extra": [{"hostname": "github.com", "github_org_name": "acme", "repo_name": "x"}]}
+    env = {var: f"deploy-test-{secrets.token_hex(8)}" for var in ("DD_API_KEY", "DD_APP_KEY")}
+    env |= {var: f"deploy-test-{secrets.token_hex(8)}" for var in ("GITHUB_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET")}
+    config = loader.parse(tree, env, origin="README.md")
+    assert config.webhooks.debounce_seconds == 2
+    assert config.webhooks.github.secret is not None
+    assert config.webhooks.github.secret.get_secret_value() == env["GITHUB_WEBHOOK_SECRET"]
+    assert config.state.path == STATE_PATH
+
+    gh = re.search(r"gh api orgs/\$ORG/hooks (.*?)--jq \.id", section, re.S)
+    assert gh, "the section registers no organization webhook"
+    assert re.findall(r"'events\[\]=(\w+)'", gh.group(1)) == ["repository", "custom_property_values"]
+    assert '"config[url]=https://$HOST/webhooks/github"' in gh.group(1)
+    assert "'config[content_type]=json'" in gh.group(1)
+    assert re.findall(r'"(project_\w+)"', section) == JIRA_PROJECT_EVENTS
+    assert "https://$HOST/webhooks/jira" in section
+    for route in WEBHOOK_ROUTES:
+        assert any(prefix_matches(p, route) for p in example["ingress"].get("paths", ["/webhooks/"]))
+
+
 # ---------------------------------------------------------------------------------- helm values
 
 
-@pytest.mark.parametrize("mode", ["daemon", "cronjob"])
-def test_helm_lint(mode: str, helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    proc = helm("lint", "--strict", str(CHART), "--set", f"mode={mode}")
+@pytest.mark.parametrize("name", HELM_RENDERS)
+def test_helm_lint(name: str, helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    proc = helm("lint", "--strict", str(CHART), *HELM_RENDERS[name])
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -573,6 +1007,29 @@ def test_helm_lint(mode: str, helm: Callable[..., subprocess.CompletedProcess[st
         (["--set", "image.pullPolicy=Sometimes"], "/image/pullPolicy"),
         (["--set", "unknownValue=1"], "unknownValue"),
         (["--set-string", "config=datadog: ["], "config: not valid YAML"),
+        (["--set", "ingress.enabled=true", "--set", "webhooks.github.enabled=true"], "/ingress/hosts"),
+        ([*HELM_WEBHOOKS, "--set", "ingress.hosts[0].paths={/sync}"], "/ingress/hosts/0/paths/0"),
+        ([*HELM_WEBHOOKS, "--set", "ingress.hosts[0].paths={/}"], "/ingress/hosts/0/paths/0"),
+        ([*HELM_WEBHOOKS, "--set", "ingress.hosts[0].paths[0].path=/webhooks/"], "/ingress/hosts/0/paths/0"),
+        ([*HELM_WEBHOOKS, "--set", "ingress.hosts[0].host=https://x"], "/ingress/hosts/0/host"),
+        (["--set", "ingress.defaultBackend.service.name=syncer"], "defaultBackend"),
+        (["--set", "ingress.enabled=true", "--set", "ingress.hosts[0].host=a.example.com"], "no receiver has a secret"),
+        (["--set", "mode=cronjob", *HELM_WEBHOOKS], "ingress.enabled needs mode: daemon"),
+        (["--set", "mode=cronjob", "--set", "webhooks.jira.enabled=true"], "need mode: daemon"),
+        (["--set", "webhooks.github.secretKey=a key"], "/webhooks/github/secretKey"),
+        (["--set", "webhooks.gitlab.enabled=true"], "gitlab"),
+        (["--set", "state.enabled=true", "--set", "state.path=/tmp/state.db"], "cannot be the state volume's mount"),
+        (["--set", "state.enabled=true", "--set", "state.path=/etc/syncer/state.db"], "cannot be the state volume"),
+        (["--set", "state.enabled=true", "--set", "state.path=/var/run/secrets/x/state.db"], "/var/run/secrets/"),
+        (["--set", "state.enabled=true", "--set", "state.path=/state.db"], "/state/path"),
+        (["--set", "state.enabled=true", "--set", "state.path=var/lib/state.db"], "/state/path"),
+        (["--set", "state.persistence.accessModes={ReadWriteMany}"], "/state/persistence/accessModes/0"),
+        (["--set", "state.persistence.size=lots"], "/state/persistence/size"),
+        (["--set", "state.persistence.bogus=1"], "bogus"),
+        (["--set-string", "config.state.path=/var/lib/syncer/state.db"], "state.enabled is false"),
+        ([*HELM_STATE, "--set-string", "config.state.path=/data/other.db"], "differs from state.path"),
+        (["--set", "webhooks.github.enabled=true", "--set-string", "config.webhooks.github.secret_file=/x"], "one way"),
+        (["--set", "webhooks.jira.enabled=true", "--set-string", "config.webhooks.jira.secret=${X}"], "one way only"),
     ],
 )
 def test_helm_rejects_bad_values(
@@ -622,22 +1079,38 @@ def test_helm_secret_env_picks_keys(helm: Callable[..., subprocess.CompletedProc
 
 @pytest.mark.parametrize("mode", ["daemon", "cronjob"])
 def test_kustomize_and_helm_agree(mode: str, rendered: Callable[[str], list[Doc]]) -> None:
-    def essentials(name: str) -> Doc:
-        pod = _pod_template(_workload(rendered(name)))["spec"]
-        container = _container(pod)
-        return {
-            "args": container["args"],
-            "command": container.get("command"),
-            "pod_security": pod["securityContext"],
-            "container_security": container["securityContext"],
-            "env": container.get("env"),
-            "mounts": container["volumeMounts"],
-            "resources": container["resources"],
-            "probes": {k: container[k]["httpGet"] for k in container if k.endswith("Probe")},
-            "grace": pod["terminationGracePeriodSeconds"],
-        }
+    assert _essentials(rendered(f"kustomize-{mode}")) == _essentials(rendered(f"helm-{mode}-state"))
 
-    assert essentials(f"kustomize-{mode}") == essentials(f"helm-{mode}")
+
+def _essentials(docs: list[Doc]) -> Doc:
+    pod = _pod_template(_workload(docs))["spec"]
+    container = _container(pod)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    return {
+        "args": container["args"],
+        "command": container.get("command"),
+        "pod_security": pod["securityContext"],
+        "container_security": container["securityContext"],
+        "env": container.get("env"),
+        "mounts": sorted(container["volumeMounts"], key=lambda m: m["mountPath"]),
+        "volume_kinds": {name: sorted(set(v) - {"name"}) for name, v in volumes.items()},
+        "secret_files": _secret_files(pod),
+        "resources": container["resources"],
+        "probes": {k: container[k]["httpGet"] for k in container if k.endswith("Probe")},
+        "grace": pod["terminationGracePeriodSeconds"],
+        "state": _config(docs).get("state"),
+        "webhook_secret_files": {
+            name: section.get("secret_file")
+            for name, section in (_config(docs).get("webhooks") or {}).items()
+            if isinstance(section, dict)
+        },
+    }
+
+
+def test_kustomize_webhooks_component_and_helm_agree(rendered: Callable[[str], list[Doc]]) -> None:
+    kustomize, helm = (_essentials(rendered(name)) for name in WEBHOOK_RENDERS)
+    # The component's Secret items are optional (a receiver left commented out needs no key); otherwise the same.
+    assert kustomize == helm
 
 
 # ------------------------------------------------------------------------------------ Dockerfile
@@ -664,7 +1137,13 @@ def test_secret_example_has_key_names_only() -> None:
         kubernetes_validate.validate(secret, version, strict=True)
     assert secret["metadata"]["name"] == "syncer-credentials"
     values = secret.get("stringData", {}) | secret.get("data", {})
-    assert {"DD_API_KEY", "DD_APP_KEY", "SYNCER_TRIGGER_TOKEN"} <= set(values)
+    assert {"DD_API_KEY", "DD_APP_KEY", "SYNCER_TRIGGER_TOKEN", "GITHUB_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET"} <= set(
+        values
+    )
+    component_patch = yaml.safe_load((DEPLOY / "components" / "webhooks" / "webhook-secrets.yaml").read_text())
+    (volume,) = component_patch["spec"]["template"]["spec"]["volumes"]
+    assert volume["secret"]["secretName"] == secret["metadata"]["name"]
+    assert {item["key"] for item in volume["secret"]["items"]} <= set(values)
     assert all(value == "" for value in values.values()), "the example must not hold values"
     kustomization = yaml.safe_load((DEPLOY / "base" / "kustomization.yaml").read_text())
     assert example.name not in kustomization.get("resources", [])

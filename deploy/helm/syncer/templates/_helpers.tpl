@@ -47,12 +47,116 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{/* The config file text: a string is used verbatim, a mapping is rendered as YAML. */}}
+{{/* Where the webhook secrets are mounted; webhooks.<name>.secret_file is "<this>/<name>". */}}
+{{- define "syncer.webhookSecretsDir" -}}
+/var/run/secrets/syncer/webhooks
+{{- end -}}
+
+{{- define "syncer.webhookSecretName" -}}
+{{- default (include "syncer.secretName" .) .Values.webhooks.existingSecret -}}
+{{- end -}}
+
+{{/* "true" when at least one webhook receiver takes its secret from the chart. */}}
+{{- define "syncer.webhooksEnabled" -}}
+{{- if or .Values.webhooks.github.enabled .Values.webhooks.jira.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{- define "syncer.stateClaimName" -}}
+{{- default (printf "%s-state" (include "syncer.fullname" .)) .Values.state.persistence.existingClaim -}}
+{{- end -}}
+
+{{/* The folder of state.path: the state volume's mount point. */}}
+{{- define "syncer.stateDir" -}}
+{{- dir .Values.state.path -}}
+{{- end -}}
+
+{{/* The part of the config the chart writes: state.path and the webhook secret files (YAML, maybe empty). */}}
+{{- define "syncer.managedConfig" -}}
+{{- if .Values.state.enabled }}
+state:
+  path: {{ .Values.state.path | quote }}
+{{- end }}
+{{- if include "syncer.webhooksEnabled" . }}
+webhooks:
+  {{- range $name := list "github" "jira" }}
+  {{- if (index $.Values.webhooks $name).enabled }}
+  {{ $name }}:
+    secret_file: {{ printf "%s/%s" (include "syncer.webhookSecretsDir" $) $name | quote }}
+  {{- end }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The config as the user gave it, parsed (a mapping); fails on text that is not YAML. */}}
+{{- define "syncer.userConfig" -}}
+{{- if kindIs "string" .Values.config -}}
+{{- $parsed := fromYaml .Values.config -}}
+{{- if hasKey $parsed "Error" -}}
+{{- fail (printf "config: not valid YAML: %s" (get $parsed "Error")) -}}
+{{- end -}}
+{{- toYaml $parsed -}}
+{{- else -}}
+{{- toYaml .Values.config -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The config file text. Nothing for the chart to write: the string verbatim, or the mapping as YAML. Otherwise the
+user's config with the chart's keys (syncer.managedConfig) merged in, as YAML (comments of a text config are
+not kept). Keys the chart writes must not be set in `config` as well: that is an error, not a silent override.
+*/}}
 {{- define "syncer.configText" -}}
+{{- $managed := fromYaml (include "syncer.managedConfig" .) -}}
+{{- $config := fromYaml (include "syncer.userConfig" .) -}}
+{{- $state := get $config "state" -}}
+{{- if and (kindIs "map" $state) (get $state "path") -}}
+{{- if not .Values.state.enabled -}}
+{{- fail "config.state.path is set, but state.enabled is false: nothing writable is mounted there. Use state.enabled and state.path (the chart mounts a volume at its folder)" -}}
+{{- else if ne (get $state "path") .Values.state.path -}}
+{{- fail (printf "config.state.path (%s) differs from state.path (%s): set the path in state.path only" (get $state "path") .Values.state.path) -}}
+{{- end -}}
+{{- end -}}
+{{- $hooks := get $config "webhooks" -}}
+{{- range $name := list "github" "jira" -}}
+{{- if and (index $.Values.webhooks $name).enabled (kindIs "map" $hooks) (kindIs "map" (get $hooks $name)) -}}
+{{- $given := get $hooks $name -}}
+{{- if or (hasKey $given "secret") (hasKey $given "secret_file") -}}
+{{- fail (printf "config.webhooks.%s sets its secret, but webhooks.%s.enabled makes the chart set webhooks.%s.secret_file: give the secret one way only" $name $name $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if not $managed -}}
 {{- if kindIs "string" .Values.config -}}
 {{- .Values.config -}}
 {{- else -}}
 {{- toYaml .Values.config -}}
+{{- end -}}
+{{- else -}}
+{{- toYaml (mergeOverwrite $config $managed) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Combinations the values schema cannot express. Rendered (as nothing) by the ConfigMap. */}}
+{{- define "syncer.checkValues" -}}
+{{- if and .Values.ingress.enabled (ne .Values.mode "daemon") -}}
+{{- fail "ingress.enabled needs mode: daemon (a CronJob serves no HTTP)" -}}
+{{- end -}}
+{{- if and (include "syncer.webhooksEnabled" .) (ne .Values.mode "daemon") -}}
+{{- fail "webhooks.github.enabled / webhooks.jira.enabled need mode: daemon (only the daemon receives webhooks)" -}}
+{{- end -}}
+{{- if and .Values.ingress.enabled (not (include "syncer.webhooksEnabled" .)) -}}
+{{- fail "ingress.enabled exposes /webhooks/, but no receiver has a secret: set webhooks.github.enabled and/or webhooks.jira.enabled (a receiver without a secret answers 403)" -}}
+{{- end -}}
+{{- if .Values.state.enabled -}}
+{{- $dir := include "syncer.stateDir" . -}}
+{{- range $taken := list "/" "/tmp" "/etc/syncer" "/var/run" "/var/run/secrets" -}}
+{{- if eq $dir $taken -}}
+{{- fail (printf "state.path %s: its folder %s cannot be the state volume's mount point; use e.g. /var/lib/syncer/state.db" $.Values.state.path $dir) -}}
+{{- end -}}
+{{- end -}}
+{{- if hasPrefix "/var/run/secrets/" $dir -}}
+{{- fail (printf "state.path %s: its folder must not be under /var/run/secrets/" $.Values.state.path) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -152,6 +256,15 @@ spec:
           readOnly: true
         - name: tmp
           mountPath: /tmp
+        {{- if .Values.state.enabled }}
+        - name: state
+          mountPath: {{ include "syncer.stateDir" . }}
+        {{- end }}
+        {{- if include "syncer.webhooksEnabled" . }}
+        - name: webhook-secrets
+          mountPath: {{ include "syncer.webhookSecretsDir" . }}
+          readOnly: true
+        {{- end }}
   volumes:
     - name: config
       configMap:
@@ -163,6 +276,31 @@ spec:
       emptyDir:
         medium: Memory
         sizeLimit: {{ .Values.tmpSizeLimit }}
+    {{- if .Values.state.enabled }}
+    - name: state
+      {{- if .Values.state.persistence.enabled }}
+      persistentVolumeClaim:
+        claimName: {{ include "syncer.stateClaimName" . }}
+      {{- else }}
+      emptyDir:
+        sizeLimit: {{ .Values.state.sizeLimit }}
+      {{- end }}
+    {{- end }}
+    {{- if include "syncer.webhooksEnabled" . }}
+    - name: webhook-secrets
+      secret:
+        secretName: {{ include "syncer.webhookSecretName" . }}
+        defaultMode: 288  # 0440: root and the pod's fsGroup may read
+        items:
+          {{- range $name := list "github" "jira" }}
+          {{- with (index $root.Values.webhooks $name) }}
+          {{- if .enabled }}
+          - key: {{ .secretKey }}
+            path: {{ $name }}
+          {{- end }}
+          {{- end }}
+          {{- end }}
+    {{- end }}
   {{- with .Values.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
