@@ -37,6 +37,12 @@ class RateWindow:
             self._used += 1
             return True
 
+    def refund(self) -> None:
+        """Give back one request counted in the current window (an answer the API does not charge for)."""
+        with self._lock:
+            self._roll()
+            self._used = max(0, self._used - 1)
+
     @property
     def used(self) -> int:
         """Requests counted in the current window."""

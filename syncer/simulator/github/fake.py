@@ -15,7 +15,15 @@ from syncer.simulator.github.apps import APP_ID, AppEndpoints
 from syncer.simulator.github.auth import ANONYMOUS, AuthFailure, Principal, authenticate, rate_limited_message
 from syncer.simulator.github.hooks import GitHubWebhooks
 from syncer.simulator.github.model import GITHUB_DOC, organization, private_user, rate_limit_json
-from syncer.simulator.github.repos import REPO_TYPES, RepoRenderer, render_repo, select_repos
+from syncer.simulator.github.repos import (
+    REPO_TYPES,
+    ListingCounters,
+    RepoRenderer,
+    etag_matches,
+    page_etag,
+    render_repo,
+    select_repos,
+)
 from syncer.simulator.github.world import GitHubWorld, Paging
 from syncer.simulator.ratelimit import RateWindow
 from syncer.simulator.server import FakeServer
@@ -47,6 +55,7 @@ class FakeGitHub(GitHubWorld, FakeServer):
         self.web = f"https://{hostname}"
         self.user_login, self.user_id = "acme-bot", 9000001
         self.app_id = APP_ID
+        self.listings = ListingCounters()  # 304s, 200s and points charged of the org repo listings
         self._request_ids = itertools.count(0x1000)
         super().__init__(hostname, port=port, prefix="/api/v3" if self.enterprise else "", latency=latency)
         self.reseed()
@@ -71,10 +80,17 @@ class FakeGitHub(GitHubWorld, FakeServer):
         window.limit = limit
         return window
 
-    def rate_window(self, token: str | None = None) -> RateWindow:
-        """The primary rate-limit window of a personal access token (None: anonymous)."""
+    def rate_window(self, token: str | None = None, *, installation: int | None = None) -> RateWindow:
+        """The primary rate-limit window of a personal access token, or of an installation (neither: anonymous)."""
+        if installation is not None:
+            return self._window(Principal("installation", f"inst:{installation}", ident=installation))
         principal = ANONYMOUS if token is None else Principal("user", f"token:{token}")
         return self._window(principal)
+
+    def reset_counters(self) -> None:
+        """Forget the served requests and the listing counters."""
+        super().reset_counters()
+        self.listings.clear()
 
     def common_headers(self, request: Request) -> dict[str, str]:
         """Rate-limit and request-id headers GitHub sends on every answer."""
@@ -201,7 +217,23 @@ class FakeGitHub(GitHubWorld, FakeServer):
         if self.paging.hidden:
             repos = [r for r in repos if r["name"] not in self.paging.hidden]
         items, headers = self.paginate(request, repos, f"/organizations/{self.org_id(org)}/repos", self.paging)
-        return self.answer(self.render_repos(request, org, items), headers=headers)
+        body = self.render_repos(request, org, items)
+        principal = self.principal(request)
+        etag = page_etag(body, headers.get("link"), principal.bucket)
+        validators = {"etag": etag, "cache-control": "private, max-age=60, s-maxage=60"}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            self.listings.not_modified += 1
+            if principal.kind == "anonymous":  # GitHub charges a 304 only when it was not authorized
+                self.listings.points[principal.bucket] += 1
+            else:
+                request.state.window.refund()
+            return Response(status_code=304, headers=validators)  # no body; no Link (RFC 9110 15.4.5)
+        if "if-none-match" in request.headers:
+            self.listings.modified += 1
+        else:
+            self.listings.unconditional += 1
+        self.listings.points[principal.bucket] += 1
+        return self.answer(body, headers={**headers, **validators})
 
     async def _org(self, request: Request) -> Response:
         org = self._org_from_path(request)

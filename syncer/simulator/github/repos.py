@@ -1,9 +1,16 @@
-"""GitHub repositories: the stored record, its `minimal-repository` JSON, filtering, ordering and fast encoding."""
+"""GitHub repositories: the stored record, its `minimal-repository` JSON, filtering, ordering and fast encoding.
+
+Also the validators of a listing page: its weak `ETag` (over the body, the Link header and who asked, as GitHub's
+`Vary: Authorization` answers differ per caller) and `If-None-Match` matching, and the counters of list answers.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.simulator.github.model import node_id, simple_user
@@ -215,3 +222,41 @@ def select_repos(records: list[dict[str, Any]], kind: str, sort: str, direction:
         field = _SORT_KEYS.get(sort, "created_at")
         repos.sort(key=lambda r: (str(r.get(field, "")), r["id"]), reverse=direction != "asc")
     return repos
+
+
+def page_etag(body: bytes, link: str | None, caller: str) -> str:
+    """The weak ETag of a list page: changes with its content, its Link header and who asked (`Vary`)."""
+    digest = hashlib.sha256(caller.encode() + b"\n" + (link or "").encode() + b"\n" + body).hexdigest()
+    return f'W/"{digest}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` header names `etag` (weak comparison, as RFC 9110 asks for this header)."""
+    if not if_none_match:
+        return False
+    wanted = _opaque(etag)
+    return any(tag == "*" or _opaque(tag) == wanted for tag in (t.strip() for t in if_none_match.split(",")))
+
+
+def _opaque(tag: str) -> str:
+    return tag[2:] if tag.startswith(("W/", "w/")) else tag
+
+
+@dataclass
+class ListingCounters:
+    """Answers of the org repo listings since the last reset, and the rate-limit points they were charged.
+
+    `not_modified`: 304s; `modified`: 200s to a request carrying `If-None-Match`; `unconditional`: 200s to one
+    without; `points`: primary rate-limit points charged for listing pages, per caller (`token:<token>`,
+    `inst:<installation id>`, `anon`) — a 304 is not charged.
+    """
+
+    not_modified: int = 0
+    modified: int = 0
+    unconditional: int = 0
+    points: Counter[str] = field(default_factory=Counter)
+
+    def clear(self) -> None:
+        """Back to zero."""
+        self.not_modified = self.modified = self.unconditional = 0
+        self.points.clear()
