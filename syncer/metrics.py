@@ -6,7 +6,9 @@ Label values pass through the redactor: a scope label is a host and org, but wha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import Metric
@@ -91,11 +93,56 @@ WEBHOOK_DELIVERIES = _Counter(
     ["source", "result"],
     registry=REGISTRY,
 )
+CONDITIONAL_REQUESTS = _Counter(
+    "syncer_conditional_requests_total",
+    "Answers to requests that carried If-None-Match: not_modified (304, the cached page reused) or modified (200).",
+    ["api", "result"],
+    registry=REGISTRY,
+)
+RATE_LIMIT_REMAINING = _Gauge(
+    "syncer_rate_limit_remaining",
+    "X-RateLimit-Remaining of the last answer of an API host.",
+    ["api", "host"],
+    registry=REGISTRY,
+)
+WEBHOOK_SOURCES = ("github", "jira")
+WEBHOOK_RESULTS = ("accepted", "duplicate", "ignored", "unauthorized", "invalid")
 BUILD_INFO.labels(version=__version__).set(1)
 for _result in ("success", "failure"):
     CONFIG_RELOADS.labels(result=_result)
+for _result in ("not_modified", "modified"):
+    CONDITIONAL_REQUESTS.labels(api="github", result=_result)
+for _source in WEBHOOK_SOURCES:
+    for _result in WEBHOOK_RESULTS:
+        WEBHOOK_DELIVERIES.labels(source=_source, result=_result)
 
 
 def count_http(api: str, status: int | str) -> None:
     """Count one HTTP answer (status "error" when no answer came)."""
     HTTP_REQUESTS.labels(api=api, status=str(status)).inc()
+
+
+def count_conditional(api: str, not_modified: bool) -> None:
+    """Count one answer to a request that carried If-None-Match: 304 (not_modified) or 200 (modified)."""
+    CONDITIONAL_REQUESTS.labels(api=api, result="not_modified" if not_modified else "modified").inc()
+
+
+def observe_rate_limit(api: str, host: str, remaining: object) -> None:
+    """Set syncer_rate_limit_remaining from an answer's X-RateLimit-Remaining; an absent or odd value is ignored."""
+    if remaining is None:
+        return
+    try:
+        value = float(str(remaining).strip())
+    except ValueError:
+        return
+    if math.isfinite(value) and value >= 0:
+        RATE_LIMIT_REMAINING.labels(api=api, host=host).set(value)
+
+
+def api_host(url: str) -> str:
+    """The host of an API base URL as the `host` label shows it: host[:port], never userinfo."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return "unknown"
+    return netloc.rpartition("@")[2].lower() or "unknown"

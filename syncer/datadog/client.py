@@ -59,6 +59,7 @@ class DatadogClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = config.base_url
+        self._host = metrics.api_host(self.base_url)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         api_key, app_key = config.api_key.get_secret_value(), config.app_key.get_secret_value()
@@ -145,6 +146,7 @@ class DatadogClient:
             metrics.count_http("datadog", "error")
             raise TransientError(f"Datadog {method} {path}: no answer ({type(exc).__name__})", system=SYSTEM) from exc
         metrics.count_http("datadog", answer.status)
+        metrics.observe_rate_limit("datadog", self._host, answer.headers.get("x-ratelimit-remaining"))
         if answer.status in ok:
             return answer
         if answer.status in RETRY_STATUSES:
