@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from syncer.errors import ConfigError
 from syncer.model import GithubRepo, Integration, IntegrationReport, Plan, Result
+from syncer.sources.github_cache import PageCache
 from syncer.state.store import SCHEMA_VERSION, StateStore
 
 TOKEN = "ghp_StateStoreToken0001"  # a fake credential, to prove it is never stored
@@ -107,3 +109,42 @@ def test_a_file_locked_by_another_writer_is_a_configuration_error(tmp_path: Path
 def test_a_missing_folder_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be opened"):
         StateStore(tmp_path / "missing" / "state.db")
+
+
+def test_the_store_is_the_page_cache_of_the_github_source() -> None:
+    cache: PageCache = StateStore()  # mypy checks the store against the protocol GithubRepos(cache=...) takes
+    blob = bytes(range(256)) * 4  # any bytes, NULs included, come back as they went in
+    cache.remember("https://api.github.com/orgs/acme/repos?page=1", TOKEN, 'W/"1"', blob)
+    assert cache.etag("https://api.github.com/orgs/acme/repos?page=1", TOKEN) == ('W/"1"', blob)
+
+
+def test_remember_replaces_the_entry_of_one_url_and_credential_only() -> None:
+    store = StateStore()
+    store.remember("u1", TOKEN, "e1", b"a")
+    store.remember("u1", "other", "e2", b"b")
+    store.remember("u2", TOKEN, "e3", b"c")
+    store.remember("u1", TOKEN, "e4", b"d")
+    assert store.etag("u1", TOKEN) == ("e4", b"d")
+    assert store.etag("u1", "other") == ("e2", b"b")
+    assert store.etag("u2", TOKEN) == ("e3", b"c")
+    assert store.etag("u3", TOKEN) is None
+
+
+def test_pages_remembered_from_many_threads_are_all_kept(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state.db")
+
+    def remember(worker: int) -> None:
+        for page in range(25):
+            store.remember(f"https://api.github.com/orgs/o{worker}/repos?page={page}", TOKEN, f"e{page}", b"x" * page)
+
+    threads = [threading.Thread(target=remember, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.close()
+    again = StateStore(tmp_path / "state.db")
+    for worker in range(8):
+        for page in range(25):
+            found = again.etag(f"https://api.github.com/orgs/o{worker}/repos?page={page}", TOKEN)
+            assert found == (f"e{page}", b"x" * page)

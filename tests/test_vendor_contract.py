@@ -27,6 +27,10 @@ per attribute:
   Where: sources/github_transport.py, `bound_requester` and `_bounded_connection`.
 - `Requester._Requester__httpConnectionClass` (PyGithub): the same, for an http:// URL off `base_url`.
 - `Requester._Requester__httpsConnectionClass` (PyGithub): the same, for an https:// URL off `base_url`.
+- `Requester.requestJson` (PyGithub, public, but what it does with a conditional GET is not documented): it sends
+  the caller's headers (`If-None-Match`) as given (adding its auth to them) and returns a 304 as
+  `(304, lower-cased headers, "")` without raising, retrying or following anything. Where:
+  sources/github_transport.py `request_json`, sources/github_cache.py `fetch_page`.
 - `Response._content` (requests): the bytes written there are what `.content`, `.text`, `.json()` and
   `iter_content()` give; raw is not read again. Where: sources/bounded.py, `BoundedAdapter.send`.
 """
@@ -309,6 +313,23 @@ def test_pygithub_requester_opens_other_https_hosts_with_httpsconnectionclass() 
 
     _check_connection(opened, "a connection to another https host")
     assert [r.url for r in canned.sent] == ["https://uploads.github.com:443/x"]
+
+
+def test_pygithub_request_json_sends_if_none_match_and_returns_a_304_as_it_came() -> None:
+    requester = _requester("https://ghe.example/api/v3")
+    opened = Opened()
+    canned = _wrap(requester, "_Requester__connectionClass", "https", opened)
+    canned.status, canned.body, canned.headers = 304, b"", {"ETag": 'W/"abc"', "X-RateLimit-Remaining": "4999"}
+    given = {"If-None-Match": 'W/"abc"'}
+
+    status, headers, body = requester.requestJson("GET", "/orgs/acme/repos", parameters={"page": 2}, headers=given)
+
+    assert (status, body) == (304, ""), f"{_lib('PyGithub')}: requestJson no longer returns a 304 as it came"
+    assert headers["etag"] == 'W/"abc"' and headers["x-ratelimit-remaining"] == "4999", "headers not lower-cased"
+    [sent] = canned.sent
+    assert sent.headers["If-None-Match"] == 'W/"abc"', "the caller's headers are no longer sent as given"
+    assert sent.url == "https://ghe.example:443/api/v3/orgs/acme/repos?page=2"
+    assert requester.hostname_and_port == "ghe.example", "hostname_and_port (the rate-limit gauge's host) changed"
 
 
 # -- requests ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from syncer.model import Entry, Integration
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Source
 from syncer.sources.github import GithubRepos
+from syncer.sources.github_cache import PageCache
 from syncer.sources.jira import JiraProjects
 from syncer.sources.pagerduty import PagerDutyAccounts
 
@@ -21,12 +22,17 @@ def sources(
     policy: RetryPolicy,
     sleep: Sleep = time.sleep,
     deadline: Deadline | None = None,
+    cache: PageCache | None = None,
 ) -> list[Source]:
-    """One Source per configured `sources` entry of the integration, bounded by the run's deadline."""
+    """One Source per configured `sources` entry of the integration, bounded by the run's deadline.
+
+    `cache` (the state store, in memory or `state.path`) keeps the ETags of GitHub list pages: with it a page
+    that did not change is answered 304 and costs no rate-limit point. None: every page is asked in full.
+    """
     section = config.section(integration)
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):
-        return [GithubRepos(s, concurrency, policy, sleep, deadline=deadline) for s in section.sources]
+        return [GithubRepos(s, concurrency, policy, sleep, deadline=deadline, cache=cache) for s in section.sources]
     if isinstance(section, JiraSection):
         return [JiraProjects(s, policy, sleep, deadline=deadline) for s in section.sources]
     if isinstance(section, PagerDutySection):

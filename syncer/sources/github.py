@@ -2,7 +2,8 @@
 
 Bounded whatever the server claims: at most MAX_PAGES pages per org (a `last` beyond fails the org before any
 further page is asked), a `next` must advance one page, a page repeating an earlier one fails the org, and every
-request, retry and wait ends with the run's deadline. Only a 200 is a page (see github_transport).
+request, retry and wait ends with the run's deadline. Only a 200 is a page (see github_transport); with a `cache`,
+list pages are asked with If-None-Match and a 304 reuses the cached page (see github_cache).
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from github import Auth, Github
 
 from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
-from syncer.errors import PermanentError, Stopped, SyncerError
+from syncer.errors import PermanentError, Stopped, SyncerError, TransientError
 from syncer.filters import NameFilter, RepoFilter
 from syncer.model import Discovery, Entry, GithubRepo, Scope
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.github_auth import GithubAuth, new_client
+from syncer.sources.github_cache import ListingCache, PageCache, fetch_page
 from syncer.sources.github_confirm import Listing, Lookup, Names, confirm_entries
 from syncer.sources.github_errors import SYSTEM, prefixed, quoted
-from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, incomplete, parse_page, repeats
+from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, incomplete, listing_page, parse_page, repeats
 from syncer.sources.github_transport import Retrying, fetch
 from syncer.sources.slots import SLOTS
 
@@ -57,8 +59,10 @@ class GithubRepos:
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         deadline: Deadline | None = None,
+        cache: PageCache | None = None,
     ) -> None:
         self._source = source
+        self._pages = None if cache is None else ListingCache(cache, source.base_url)  # None: never conditional
         self._concurrency = max(concurrency, 1)
         bound = deadline or Deadline.unbounded()
         waits: Sleep = bound.sleep if sleep is None or sleep is time.sleep else sleep
@@ -189,10 +193,12 @@ class GithubRepos:
         """Fetch every page of every org: first pages together, then the rest once `last` is known.
 
         An org fails at its first failed page (its queued pages are cancelled), when a page claims more than
-        MAX_PAGES pages, or when a page repeats an earlier one (a server ignoring `page`).
+        MAX_PAGES pages, or when a page repeats an earlier one (a server ignoring `page`). An org failed for good
+        (not by a transient error or a stop) after a page was answered 304 has its cached pages forgotten.
         """
         pages: dict[str, dict[int, Page]] = {org: {} for org, _ in targets}
         failed: dict[str, str] = {}
+        reused: set[str] = set()  # orgs with a page answered 304 (less those failed by a transient error or a stop)
         highest: dict[str, int] = {org: 1 for org, _ in targets}
         seen_pages: dict[str, dict[int, int]] = {org: {} for org, _ in targets}
         auth_of = dict(targets)
@@ -210,7 +216,7 @@ class GithubRepos:
 
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in sorted(done, key=running.__getitem__):  # by org and page: the first failure is named
                     org, number = running.pop(future)
                     if org in failed or future.cancelled():
                         continue
@@ -218,11 +224,15 @@ class GithubRepos:
                         page = future.result()
                     except SyncerError as exc:
                         fail(org, str(exc))
+                        if isinstance(exc, TransientError | Stopped):
+                            reused.discard(org)
                         continue
                     except Exception as exc:  # a bug, or a library surprise: this org fails, not the host
                         log.exception("listing %s/%s failed", self._source.hostname, org)
                         fail(org, f"{self._org_scope(org).label}: page {number}: {type(exc).__name__}: {quoted(exc)}")
                         continue
+                    if page.reused:
+                        reused.add(org)
                     repeated = repeats(seen_pages[org], page, number)
                     if repeated is not None:
                         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
@@ -237,13 +247,15 @@ class GithubRepos:
                     for more in range(highest[org] + 1, wanted + 1):
                         running[pool.submit(self._fetch, org, auth_of[org], more)] = (org, more)
                     highest[org] = max(highest[org], wanted)
-        for org, _ in targets:
-            if org not in failed:
-                where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos"
-                gap = incomplete(pages[org], highest[org], where)
-                if gap is not None:
-                    failed[org] = gap
+        for org, auth in targets:
+            if org not in failed and (gap := incomplete(pages[org], highest[org], self._where(org))) is not None:
+                failed[org] = gap
+            if org in failed and org in reused and self._pages is not None:  # failed for good after a 304
+                self._pages.forget_org(auth, org, highest[org])
         return [self._outcome(org, auth_of[org], pages[org], failed.get(org), listings) for org, _ in targets]
+
+    def _where(self, org: str) -> str:
+        return f"{self._source.hostname}/{org}: GET /orgs/{org}/repos"
 
     def _outcome(
         self, org: str, auth: Auth.Auth, pages: dict[int, Page], error: str | None, listings: dict[str, Listing]
@@ -264,15 +276,13 @@ class GithubRepos:
         """One page of /orgs/{org}/repos, through the one retry loop; at most `concurrency` requests per host at once.
 
         The page is read raw through PyGithub's requester (auth and GHES paths stay PyGithub's) and decoded with
-        orjson: the JSON of a page is most of a listing's CPU.
+        orjson: the JSON of a page is most of a listing's CPU. With a cache, it is asked conditionally.
         """
         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
-        path = f"/orgs/{quote(org, safe='')}/repos"
-        # oldest first: a repo created while the pages are fetched lands on the last page instead of shifting the others
-        params = {"type": "all", "sort": "created", "direction": "asc", "per_page": PER_PAGE, "page": number}
+        path, params = listing_page(org, number)
         requester = self._client(auth).requester
-        _, headers, body = fetch(requester, "GET", path, where, self._retrying, parameters=params, gate=self._in_flight)
-        return parse_page(decode(body, where), headers, where, org, number)
+        conditional = None if self._pages is None else self._pages.page(auth, path, params)
+        return fetch_page(requester, path, params, where, self._retrying, self._in_flight, org, number, conditional)
 
     def _client(self, auth: Auth.Auth) -> Github:
         """This thread's client for this auth (PyGithub is not thread-safe)."""

@@ -63,8 +63,11 @@ class InstallationToken(Auth.Auth):
     Each minted token is registered with the redactor before it is used.
     """
 
-    def __init__(self, integration: GithubIntegration, installation_id: int, mint_lock: threading.Lock) -> None:
+    def __init__(
+        self, integration: GithubIntegration, installation_id: int, mint_lock: threading.Lock, app_id: int
+    ) -> None:
         self._integration = integration
+        self._app_id = app_id
         self._installation_id = installation_id
         self._lock = mint_lock
         self._token: str | None = None
@@ -72,6 +75,11 @@ class InstallationToken(Auth.Auth):
 
     def __repr__(self) -> str:
         return f"InstallationToken(installation_id={self._installation_id})"
+
+    @property
+    def identity(self) -> str:
+        """Who this auth is, stable while its tokens rotate (hourly): the app and the installation; no secret."""
+        return f"github-app:{self._app_id}/installation:{self._installation_id}"
 
     @property
     def token_type(self) -> str:
@@ -169,10 +177,10 @@ class GithubAuth:
 
     def for_installation(self, installation_id: int) -> Auth.Auth:
         """The shared, refreshing token of one installation."""
-        integration, _ = self._app()
+        integration, app = self._app()
         with self._lock:
             if installation_id not in self._tokens:
-                token = InstallationToken(integration, installation_id, self._mint_lock)
+                token = InstallationToken(integration, installation_id, self._mint_lock, app.app_id)
                 self._tokens[installation_id] = token
             return self._tokens[installation_id]
 

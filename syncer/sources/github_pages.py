@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import orjson
 
@@ -38,11 +38,12 @@ _JSON_TYPES = {
 
 @dataclass(frozen=True)
 class Page:
-    """One page of an org's repos and what its Link header says comes after it."""
+    """One page of an org's repos and what its Link header says comes after it (`reused`: from the ETag cache)."""
 
     repos: tuple[RepoTraits, ...]
     last: int | None
     has_next: bool
+    reused: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ class InstallationItem:
     account: str
     target_type: str
     suspended: bool
+
+
+def listing_page(org: str, number: int) -> tuple[str, dict[str, object]]:
+    """Path and parameters of page `number` of an org's repos, oldest first: a repo created while the pages are
+    fetched lands on the last page instead of shifting the others (which keep their ETags)."""
+    asked: dict[str, object] = {"type": "all", "sort": "created", "direction": "asc", "per_page": PER_PAGE}
+    return f"/orgs/{quote(org, safe='')}/repos", {**asked, "page": number}
 
 
 def decode(body: str | bytes, where: str) -> object:
@@ -116,13 +124,18 @@ def parse_page(
             repos.append(traits(item, org))
         except ValueError as exc:
             raise PermanentError(f"{where}: repository {index} is malformed ({exc})", system=SYSTEM) from None
+    last, more = following(headers, len(repos), where, number)
+    return Page(tuple(repos), last, more)
+
+
+def following(headers: Mapping[str, str], count: int, where: str, number: int | None) -> tuple[int | None, bool]:
+    """(last page, whether a page follows) of page `number` holding `count` repos, by its Link header, checked."""
     last, has_next, after = links(headers)
     check_links(last, has_next, after, number, where)
-    if has_next and not repos:
+    if has_next and not count:
         raise PermanentError(f"{where}: the page is empty but its Link header says more pages follow", system=SYSTEM)
     # a full page without any Link header (a proxy may strip it) is not proof of the end: ask for the next one
-    more = has_next or (not headers.get("link") and len(repos) == PER_PAGE)
-    return Page(tuple(repos), last, more)
+    return last, has_next or (not headers.get("link") and count == PER_PAGE)
 
 
 def traits(item: object, org: str | None = None) -> RepoTraits:

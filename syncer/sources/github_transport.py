@@ -127,8 +127,9 @@ def fetch(
 
     def attempt() -> Reply:
         with gate or nullcontext():
-            try:
-                return request_json(requester, verb, path, parameters=parameters, headers=headers, body=body)
+            try:  # a fresh dict per attempt: PyGithub writes the Authorization header into the one it is given
+                asked = dict(headers) if headers else None
+                return request_json(requester, verb, path, parameters=parameters, headers=asked, body=body)
             except (GithubException, requests.RequestException) as exc:
                 raise translate(exc, where) from None
             except Stopped:
@@ -154,8 +155,11 @@ def request_json(
     """One attempt through PyGithub's requester (auth, GHES prefix); an error status raises, nothing is retried.
 
     Raises GithubException for 400 and above, UnexpectedAnswer for anything but 200 (201, 304: see
-    GithubAdapter). Every answer, or its absence, is counted in syncer_http_requests_total.
+    GithubAdapter). Every answer, or its absence, is counted in syncer_http_requests_total; an answer to a
+    request carrying If-None-Match also in syncer_conditional_requests_total (304: not_modified, 200: modified),
+    and every answer's X-RateLimit-Remaining sets syncer_rate_limit_remaining of the host.
     """
+    conditional = headers is not None and "If-None-Match" in headers
     try:
         status, answer_headers, text = requester.requestJson(
             verb, path, parameters=parameters, headers=headers, input=body
@@ -169,6 +173,9 @@ def request_json(
         metrics.count_http("github", "error")
         raise
     metrics.count_http("github", status)
+    metrics.observe_rate_limit("github", requester.hostname_and_port, answer_headers.get("x-ratelimit-remaining"))
+    if conditional and status in (200, 304):
+        metrics.count_conditional("github", not_modified=status == 304)
     if status >= 400:
         raise Requester.createException(status, answer_headers, error_body(text))
     return status, answer_headers, text
