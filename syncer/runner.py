@@ -17,6 +17,7 @@ from syncer.model import Integration, IntegrationReport, Result, RunReport, Scop
 from syncer.reconcile import Job, run_once
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources import factory
+from syncer.sources.github_cache import PageCache
 from syncer.state.store import StateStore
 
 log = logging.getLogger("syncer")
@@ -35,11 +36,13 @@ def job(
     run_id: str = "",
     trigger: str = "cli",
     targeted: Sequence[Scope] = (),
+    cache: PageCache | None = None,
 ) -> Job:
     """The Job of one integration, with its sources built from the configuration, bounded by `deadline`.
 
     Without a deadline the run gets its own: `run_timeout` from now, stopped by `stop`. Retry waits end when
     the run is stopped unless `sleep` is given. With `targeted` scopes, only they are listed again (SPEC §9).
+    `cache` (the state store) keeps the ETags of GitHub list pages: an unchanged page costs no rate limit.
     """
     settings = config.effective(integration)
     listed = scopes.narrowed(config, integration, targeted) if targeted else config
@@ -48,7 +51,7 @@ def job(
     return Job(
         integration=integration,
         settings=settings,
-        sources=factory.sources(integration, listed, policy or RetryPolicy(), waits, deadline=bound),
+        sources=factory.sources(integration, listed, policy or RetryPolicy(), waits, deadline=bound, cache=cache),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,
@@ -71,7 +74,8 @@ def run(
     stop: Stop | None = None,
     store: StateStore | None = None,
 ) -> RunReport:
-    """Run every selected integration concurrently; one never stops the others; `store` journals applied writes.
+    """Run every selected integration concurrently; one never stops the others; `store` journals applied writes
+    and caches the ETags of GitHub list pages.
 
     `stop` (set by a signal) stops every run: waits end, no PUT starts after it, the report says interrupted.
     """
@@ -88,6 +92,7 @@ def run(
             sleep=sleep,
             stop=halt,
             run_id=run_id,
+            cache=store,
         )
         for i in selected
     ]

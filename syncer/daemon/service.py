@@ -299,7 +299,13 @@ class Daemon:
         guard.deadline = deadline
         targeted = run.targeted if run is not None else ()
         job = runner.job(
-            self.config, integration, policy=self.policy, sleep=self._sleep, deadline=deadline, targeted=targeted
+            self.config,
+            integration,
+            policy=self.policy,
+            sleep=self._sleep,
+            deadline=deadline,
+            targeted=targeted,
+            cache=self.state,
         )
         return run_once(job, GatedTarget(self.datadog, self.gate, guard))  # the registry stamps run id and trigger
 
