@@ -67,6 +67,14 @@ def test_only_applied_writes_are_journaled_newest_first_twenty_shown() -> None:
     assert shown[0].to_json()["added"][0] == "github.com/acme/r0"
 
 
+def test_the_journal_keeps_its_last_rows_only() -> None:
+    store = StateStore(kept=5)
+    for n in range(1, 13):
+        store.record(report(n=n))
+    kept = store.journal(limit=100)
+    assert [entry.final for entry in kept] == [12, 11, 10, 9, 8]
+
+
 @pytest.mark.reliability(system="state file", outcome="a clear configuration error naming the file, at start-up")
 @pytest.mark.parametrize(
     ("setup", "expected"),

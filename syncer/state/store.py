@@ -23,6 +23,7 @@ from syncer.model import JSON, IntegrationReport
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 JOURNAL_SHOWN = 20
+JOURNAL_KEPT = 10_000  # rows kept; older ones are dropped as new ones come (the memory of a long-lived daemon)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS etags (
     url TEXT NOT NULL, credential TEXT NOT NULL, etag TEXT NOT NULL, body BLOB NOT NULL, stored_at TEXT NOT NULL,
@@ -83,8 +84,9 @@ class JournalEntry:
 class StateStore:
     """The ETag cache and the change journal, in the SQLite file `path` (None: in memory, for this process)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, kept: int = JOURNAL_KEPT) -> None:
         self.path = None if path is None else Path(path)
+        self._kept = kept
         self._lock = threading.Lock()
         self._db = self._open()
 
@@ -161,7 +163,7 @@ class StateStore:
 
     def _append(self, entry: JournalEntry) -> None:
         with self._lock, self._db:
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT INTO journal (at, integration, trigger, run_id, added, removed, changed, final)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -175,6 +177,7 @@ class StateStore:
                     entry.final,
                 ),
             )
+            self._db.execute("DELETE FROM journal WHERE id <= ?", ((cursor.lastrowid or 0) - self._kept,))
 
     def journal(self, limit: int = JOURNAL_SHOWN) -> list[JournalEntry]:
         """The last `limit` applied writes, newest first."""
