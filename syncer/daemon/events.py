@@ -20,7 +20,7 @@ from syncer.model import EntryKey, Integration, Scope
 
 log = logging.getLogger("syncer")
 Start = Callable[[Integration, str, Sequence[Scope]], object]  # Registry.start for one integration
-BUSY_POLL_SECONDS = 0.5  # an integration found busy is asked again at least this often (besides `finished`)
+BUSY_POLL_SECONDS = 1.0  # an integration found busy is asked again this often even if `finished` never comes
 SHOWN_IDS = 3
 
 
@@ -36,7 +36,8 @@ class _Queue:
 
     scopes: dict[EntryKey, _Pending] = field(default_factory=dict)
     full: bool = False
-    busy: bool = False
+    busy_since: float | None = None  # found running at this time: wait for `finished` (or BUSY_POLL_SECONDS)
+    ended: int = 0  # runs of the integration that ended: a Busy from before the last one is stale
 
 
 class Coalescer:
@@ -80,7 +81,7 @@ class Coalescer:
             queue = self._queues.setdefault(integration, _Queue())
             pending = queue.scopes.setdefault(scope.owns, _Pending(scope))
             pending.deliveries.append(delivery)
-            due = not queue.busy and self._due(scope.owns, self._clock())
+            due = queue.busy_since is None and self._due(scope.owns, self._clock())
             self._cond.notify_all()
         return "started" if due else "queued"
 
@@ -94,10 +95,10 @@ class Coalescer:
     def finished(self, integration: Integration) -> None:
         """A run of `integration` ended: what waits for it may start."""
         with self._cond:
-            queue = self._queues.get(integration)
-            if queue is not None:
-                queue.busy = False
-                self._cond.notify_all()
+            queue = self._queues.setdefault(integration, _Queue())
+            queue.busy_since = None
+            queue.ended += 1
+            self._cond.notify_all()
 
     def pending(self) -> dict[str, list[str]]:
         """The queued scopes per integration (labels), for /status."""
@@ -121,33 +122,36 @@ class Coalescer:
                     work = self._next()
                 if self._closed or work is None:
                     return
-            integration, full, pending = work
-            self._launch(integration, full, pending)
+            try:
+                self._launch(*work)
+            except Exception:  # a bug must not end the thread: every later delivery would be answered, never run
+                log.exception("starting a targeted run failed; its deliveries wait for the schedule")
 
-    def _next(self) -> tuple[Integration, bool, list[_Pending]] | None:
+    def _next(self) -> tuple[Integration, bool, list[_Pending], int] | None:
         """The first integration with something due and not known busy; taken off its queue (under the lock)."""
         now = self._clock()
         for integration, queue in self._queues.items():
-            if queue.busy:
+            if queue.busy_since is not None and now - queue.busy_since < BUSY_POLL_SECONDS:
                 continue
             if queue.full:  # a full run lists every scope: the queued deliveries are answered by it
                 taken = list(queue.scopes.values())
                 queue.scopes.clear()
                 queue.full = False
-                return integration, True, taken
+                return integration, True, taken, queue.ended
             due = [p for key, p in queue.scopes.items() if self._due(key, now)]
             if due:
                 for pending in due:
                     queue.scopes.pop(pending.scope.owns or ())
-                return integration, False, due
+                return integration, False, due, queue.ended
         return None
 
     def _wait(self) -> float | None:
         """Seconds until something queued may be due (None: nothing queued, wait to be told)."""
         now, soonest = self._clock(), None
         for queue in self._queues.values():
-            if queue.busy and (queue.scopes or queue.full):
-                soonest = min(soonest or BUSY_POLL_SECONDS, BUSY_POLL_SECONDS)
+            if queue.busy_since is not None and (queue.scopes or queue.full):
+                left = max(queue.busy_since + BUSY_POLL_SECONDS - now, 0.001)
+                soonest = left if soonest is None else min(soonest, left)
                 continue
             for key in queue.scopes:
                 began = self._began.get(key, now)
@@ -155,7 +159,7 @@ class Coalescer:
                 soonest = left if soonest is None else min(soonest, left)
         return soonest
 
-    def _launch(self, integration: Integration, full: bool, pending: list[_Pending]) -> None:
+    def _launch(self, integration: Integration, full: bool, pending: list[_Pending], ended: int) -> None:
         deliveries = [d for p in pending for d in p.deliveries]
         trigger = "schedule" if full else _trigger(deliveries)
         scopes = () if full else tuple(p.scope for p in pending)
@@ -164,7 +168,9 @@ class Coalescer:
         except Busy:
             with self._cond:  # back in the queue, to start once the run going now has ended
                 queue = self._queues.setdefault(integration, _Queue())
-                queue.busy, queue.full = True, queue.full or full
+                if queue.ended == ended:  # else that run ended meanwhile: ask again at once
+                    queue.busy_since = self._clock()
+                queue.full = queue.full or full
                 for item in pending:
                     queue.scopes.setdefault(item.scope.owns or (), _Pending(item.scope)).deliveries[:0] = (
                         item.deliveries

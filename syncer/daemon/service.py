@@ -99,8 +99,10 @@ class Daemon:
         self._thread: threading.Thread | None = None
 
     def _record(self, report: IntegrationReport) -> None:
-        runner.record(report, self.state)
-        self.events.finished(report.integration)
+        try:
+            runner.record(report, self.state)
+        finally:
+            self.events.finished(report.integration)
 
     def _start_targeted(self, integration: Integration, trigger: str, targeted: Sequence[Scope]) -> object:
         """The Coalescer's way to start a run: a targeted one, or a deferred scheduled one (no scopes)."""
@@ -229,7 +231,7 @@ class Daemon:
             self.registry.start([integration], trigger="schedule")
         except Busy:
             running = self.registry.running().get(integration)
-            if running is not None and running.targeted:  # a webhook's run: the full listing follows it
+            if running is None or running.targeted:  # a webhook's run (or one that just ended): the full run follows
                 self.events.defer_full(integration)
                 log.info(
                     "%s: scheduled run deferred until the targeted run going now ends",

@@ -31,6 +31,7 @@ log = logging.getLogger("syncer")
 MAX_BODY = 5 * 1024 * 1024
 READ_SECONDS = 10.0  # a body still arriving after this is refused (408)
 REMEMBERED = 10_000  # delivery ids kept per source for dedupe
+READING_AT_ONCE = 8  # bodies read at once, before any is verified (8 x 5 MB at most); past it: 503
 Submit = Callable[[Integration, Scope, str], str]
 
 
@@ -99,6 +100,7 @@ class Receivers:
         self._config = config
         self._submit = submit
         self._seen = {GITHUB.source: Seen(), JIRA.source: Seen()}
+        self._reading = 0  # bodies being read now (every handler runs on the server's one event loop)
 
     async def github(self, request: Request) -> Response:
         """POST /webhooks/github."""
@@ -113,7 +115,13 @@ class Receivers:
         secret = kind.secret(config).secret
         if secret is None:
             return _answer(kind, "unauthorized", 403, f"no {kind.source} webhook secret is configured (webhooks)")
-        body = await _body(request)
+        if self._reading >= READING_AT_ONCE:  # unsigned bodies must not exhaust memory before they are verified
+            return _answer(kind, "ignored", 503, f"{READING_AT_ONCE} deliveries are being read; retry", retry=True)
+        self._reading += 1
+        try:
+            body = await _body(request)
+        finally:
+            self._reading -= 1
         if isinstance(body, int):
             return _answer(kind, "invalid", body, "body over 5 MB" if body == 413 else "body not received in time")
         if not verified(secret.get_secret_value().encode(), body, request.headers.get(kind.signature_header)):
@@ -178,7 +186,16 @@ async def _body(request: Request) -> bytes | int:
     return refused if refused is not None else b"".join(chunks)
 
 
-def _answer(kind: _Kind, result: str, status: int, message: str, delivery: str | None = None, **more: str) -> Response:
+def _answer(
+    kind: _Kind,
+    result: str,
+    status: int,
+    message: str,
+    delivery: str | None = None,
+    *,
+    retry: bool = False,
+    **more: str,
+) -> Response:
     metrics.WEBHOOK_DELIVERIES.labels(source=kind.source, result=result).inc()
     level = logging.WARNING if result in ("unauthorized", "invalid") else logging.INFO
     log.log(
@@ -193,4 +210,5 @@ def _answer(kind: _Kind, result: str, status: int, message: str, delivery: str |
     )
     if status == 204:
         return Response(status_code=204)
-    return JSONResponse({"result": result, "delivery": delivery, "message": message, **more}, status)
+    headers = {"Retry-After": "1"} if retry else None
+    return JSONResponse({"result": result, "delivery": delivery, "message": message, **more}, status, headers)

@@ -140,3 +140,54 @@ def test_after_close_nothing_is_taken(runs: Runs, make: Make) -> None:
 def test_a_scope_of_unknown_identity_cannot_be_targeted(make: Make) -> None:
     with pytest.raises(ValueError, match="known identity"):
         make().submit(GH, Scope("somewhere", None), "d1")
+
+
+def test_a_run_ending_between_busy_and_the_requeue_does_not_strand_the_queue(runs: Runs, make: Make) -> None:
+    coalescer: Coalescer | None = None
+    first = True
+
+    def start(integration: Integration, trigger: str, targeted: Sequence[Scope]) -> object:
+        nonlocal first
+        if first:  # the run going now ends right after refusing this start, before the refusal is handled
+            first = False
+            assert coalescer is not None
+            coalescer.finished(integration)
+            raise Busy([integration])
+        return runs.start(integration, trigger, targeted)
+
+    coalescer = Coalescer(start, lambda: 0.0)
+    coalescer.start()
+    try:
+        coalescer.submit(GH, ACME, "d1")
+        assert runs.wait(1, timeout=0.8) == [(GH, "webhook:d1", (ACME,))]  # at once, not after a poll
+    finally:
+        coalescer.close()
+
+
+def test_a_busy_integration_is_asked_again_even_if_no_end_is_reported(runs: Runs, make: Make) -> None:
+    coalescer = make(debounce=0)
+    runs.busy.add(GH)
+    coalescer.submit(GH, ACME, "d1")
+    time.sleep(0.2)
+    runs.busy.clear()  # the run ended, but `finished` was never called
+    assert runs.wait(1, timeout=3) == [(GH, "webhook:d1", (ACME,))]
+
+
+def test_a_start_that_breaks_does_not_end_the_thread(runs: Runs) -> None:
+    calls = []
+
+    def start(integration: Integration, trigger: str, targeted: Sequence[Scope]) -> object:
+        calls.append(trigger)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return runs.start(integration, trigger, targeted)
+
+    coalescer = Coalescer(start, lambda: 0.0)
+    coalescer.start()
+    try:
+        coalescer.submit(GH, ACME, "d1")
+        time.sleep(0.2)
+        coalescer.submit(GH, LABS, "d2")
+        assert runs.wait(1) == [(GH, "webhook:d2", (LABS,))]
+    finally:
+        coalescer.close()

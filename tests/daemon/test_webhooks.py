@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import math
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -165,6 +166,8 @@ def test_a_created_repo_reaches_datadog_in_a_targeted_run_of_its_org_alone(
 ) -> None:
     idle(hooked)
     other_orgs = {r for r in repos(sim) if not r.startswith("acme/")}
+    gone = next(r for r in sorted(other_orgs) if r.startswith("acme-labs/")).split("/")[1]
+    sim.github.remove_repo("acme-labs", gone)  # a full run would remove it; a targeted run of acme must not
     sim.github.add_repo("acme", "payments-webhook-svc")
     sim.github.reset_counters()
     sim.ghes.reset_counters()
@@ -180,6 +183,7 @@ def test_a_created_repo_reaches_datadog_in_a_targeted_run_of_its_org_alone(
     assert github["last_run"]["targeted"] == ["github.com/acme"]
     assert github["last_run"]["trigger"] == f"webhook:{answer.json()['delivery']}"
     assert {r for r in repos(sim) if not r.startswith("acme/")} == other_orgs  # other orgs untouched
+    assert f"acme-labs/{gone}" in repos(sim)
     assert sim.github.count("GET", r"/orgs/acme/repos") >= 1
     assert sim.github.count("GET", r"/orgs/acme-labs") == 0  # the other org was not listed again
     assert sim.ghes.count() == 0  # nor the other host
@@ -230,10 +234,45 @@ def test_a_jira_delivery_lists_its_site_again(hooks: Hooks, hooked: DaemonProces
     assert wrong.status_code == 401
 
 
-def test_deliveries_are_counted_by_result(hooked: DaemonProcess) -> None:
-    for result in ("accepted", "duplicate", "ignored", "unauthorized", "invalid"):
-        assert (hooked.metric(f'syncer_webhook_deliveries_total{{result="{result}",source="github"}}') or 0) >= 1
-    assert hooked.metric('syncer_webhook_deliveries_total{result="accepted",source="jira"}') == 1
+def test_deliveries_are_counted_by_result(hooks: Hooks, hooked: DaemonProcess) -> None:
+    def counts() -> dict[str, float]:
+        results = ("accepted", "duplicate", "ignored", "unauthorized", "invalid")
+        return {
+            r: hooked.metric(f'syncer_webhook_deliveries_total{{result="{r}",source="github"}}') or 0 for r in results
+        }
+
+    before = counts()
+    delivery = str(uuid.uuid4())
+    hooks.github({"zen": "z", "hook_id": 1}, event="ping", delivery=delivery)  # accepted
+    hooks.github({"zen": "z", "hook_id": 1}, event="ping", delivery=delivery)  # duplicate
+    hooks.github({"ref": "x"}, event="push")  # ignored
+    hooks.github({"zen": "z"}, event="ping", secret="wrong")  # unauthorized
+    hooks.github(b"[not json")  # invalid
+    after = counts()
+    assert {r: after[r] - before[r] for r in after} == dict.fromkeys(after, 1)
+
+
+def test_bodies_read_at_once_are_bounded_before_any_is_verified(hooks: Hooks, hooked: DaemonProcess) -> None:
+    host, port = hooked.url.removeprefix("http://").split(":")
+    slow = []
+    try:
+        for _ in range(8):  # eight deliveries whose bodies never finish arriving
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(
+                b"POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+                b"X-GitHub-Event: ping\r\n\r\n" + b"x" * 1000
+            )
+            slow.append(sock)
+        time.sleep(0.3)
+        refused = hooks.github({"zen": "z", "hook_id": 1}, event="ping")
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    finally:
+        for sock in slow:
+            sock.close()
+    deadline = time.monotonic() + 5
+    while hooks.github({"zen": "z", "hook_id": 1}, event="ping").status_code != 200:
+        assert time.monotonic() < deadline, "the slots were not given back"
+        time.sleep(0.05)
 
 
 def test_without_a_secret_the_route_answers_403(start: Any, sim: Simulator) -> None:
