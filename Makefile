@@ -33,8 +33,12 @@ typecheck: $(STAMP) ## mypy --strict on the package
 
 check: lint typecheck test ## everything CI runs
 
-bench: $(STAMP) ## the performance benchmark of SPEC §8 (not part of the test run)
-	$(BIN)/python -m bench.github_listing
+bench: $(STAMP) ## the performance benchmark of SPEC §8, every target in one run (~5 min); writes bench/results/latest.json and docs/benchmarks.md
+	$(BIN)/python -m bench
+
+.PHONY: soak
+soak: $(STAMP) ## the daemon's RSS after 10 and after 1,000 runs (SPEC §8; ~6 min); writes bench/results/soak.json and docs/benchmarks.md
+	$(BIN)/python -m bench --soak
 
 mutation: $(STAMP) ## mutation testing of the pure core and the orchestrator ([tool.mutmut] in pyproject.toml, docs/testing.md); prints the score per module
 	rm -rf mutants

@@ -1,8 +1,8 @@
 """Benchmark of SPEC §8: GitHub listing wall time, requests, CPU per 1,000 repos, peak memory.
 
-Run with `make bench` (or `python -m bench.github_listing`). The simulator runs in its own process
-(`syncer simulate`), so its CPU is not counted against syncer's. Results are printed and written to
-bench/results/latest.json; the exit code is 1 when a target is missed.
+`make bench` (python -m bench) runs these scenarios with the others of SPEC §8 and writes the results;
+`python -m bench.github_listing` runs only these and prints them. The simulator runs in its own process
+(`syncer simulate`), so its CPU is not counted against syncer's; the exit code is 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from bench.report import Check, print_checks
 from syncer import metrics, runner
 from syncer.config import loader
 from syncer.config.schema import Config
 from syncer.sources.github import GithubRepos
 
-RESULTS = Path(__file__).parent / "results"
+SECTION = "listing"
 
 
 def free_port_base(count: int = 6) -> int:
@@ -140,8 +142,43 @@ def _source_tree(config: Config) -> dict[str, object]:
     }
 
 
+def measure(
+    latency: float, concurrency: int, skip_sequential: bool = False, skip_memory: bool = False
+) -> tuple[dict[str, Any], list[Check]]:
+    """The listing scenarios: their results and the checks of their targets."""
+    results: dict[str, Any] = {"latency": latency, "concurrency": concurrency}
+    checks: list[Check] = []
+
+    def check(target: str, met: bool, measured: str) -> None:
+        checks.append(Check(SECTION, target, met, measured))
+
+    with simulator("large", latency) as config:
+        listing(config, concurrency)  # warm-up: imports, connection pools
+        concurrent = listing(config, concurrency)
+        results["concurrent"] = concurrent
+        pages_needed = 20 * math.ceil(1000 / 100)
+        bound = max(2 * latency, concurrent["requests"] * latency / concurrency)
+        ratio = concurrent["wall"] / bound
+        check("requests = pages", concurrent["requests"] == pages_needed, f"{concurrent['requests']:.0f}")
+        check("wall within 1.5x of lower bound", ratio <= 1.5, f"{concurrent['wall']:.2f}s / {bound:.2f}s")
+        cpu_per_1000 = concurrent["cpu"] / concurrent["repos"] * 1000
+        results["cpu_seconds_per_1000_repos"] = cpu_per_1000
+        check("CPU per 1,000 repos < 0.1 s", cpu_per_1000 < 0.1, f"{cpu_per_1000:.3f}s")
+        if not skip_sequential:
+            sequential = listing(config, 1)
+            results["sequential"] = sequential
+            speedup = sequential["wall"] / concurrent["wall"]
+            check("5x faster than sequential", speedup >= 5, f"{speedup:.1f}x")
+    if not skip_memory:
+        mem = memory()
+        results["memory"] = mem
+        check("peak RSS for 100,000 repos < 250 MB", mem["peak_rss_mb"] < 250, f"{mem['peak_rss_mb']:.0f} MB")
+    return results, checks
+
+
 def main() -> int:
-    """Run every scenario, print a table, write bench/results/latest.json."""
+    """Only the listing scenarios: print the results and a PASS/MISS line per target (`python -m bench` runs
+    them with the others and writes the results files)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -152,36 +189,10 @@ def main() -> int:
     if args.memory_child:
         memory_child(*args.memory_child)
         return 0
-    results: dict[str, object] = {"latency": args.latency, "concurrency": args.concurrency}
-    checks: list[tuple[str, bool, str]] = []
-    with simulator("large", args.latency) as config:
-        listing(config, args.concurrency)  # warm-up: imports, connection pools
-        concurrent = listing(config, args.concurrency)
-        results["concurrent"] = concurrent
-        pages_needed = 20 * math.ceil(1000 / 100)
-        bound = max(2 * args.latency, concurrent["requests"] * args.latency / args.concurrency)
-        ratio = concurrent["wall"] / bound
-        checks.append(("requests = pages", concurrent["requests"] == pages_needed, f"{concurrent['requests']:.0f}"))
-        checks.append(("wall within 1.5x of lower bound", ratio <= 1.5, f"{concurrent['wall']:.2f}s / {bound:.2f}s"))
-        cpu_per_1000 = concurrent["cpu"] / concurrent["repos"] * 1000
-        results["cpu_seconds_per_1000_repos"] = cpu_per_1000
-        checks.append(("CPU per 1,000 repos < 0.1 s", cpu_per_1000 < 0.1, f"{cpu_per_1000:.3f}s"))
-        if not args.skip_sequential:
-            sequential = listing(config, 1)
-            results["sequential"] = sequential
-            speedup = sequential["wall"] / concurrent["wall"]
-            checks.append(("5x faster than sequential", speedup >= 5, f"{speedup:.1f}x"))
-    if not args.skip_memory:
-        mem = memory()
-        results["memory"] = mem
-        checks.append(("peak RSS for 100,000 repos < 250 MB", mem["peak_rss_mb"] < 250, f"{mem['peak_rss_mb']:.0f} MB"))
-    results["checks"] = [{"target": t, "met": ok, "measured": m} for t, ok, m in checks]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps({k: v for k, v in results.items() if k != "checks"}, indent=2))
-    for target, ok, measured in checks:
-        print(f"{'PASS' if ok else 'MISS'}  {target:<40} {measured}")
-    return 0 if all(ok for _, ok, _ in checks) else 1
+    results, checks = measure(args.latency, args.concurrency, args.skip_sequential, args.skip_memory)
+    print(json.dumps(results, indent=2))
+    print_checks(checks)
+    return 0 if all(c.met for c in checks) else 1
 
 
 if __name__ == "__main__":
