@@ -40,10 +40,16 @@ class GithubRepo:
     hostname: str
     github_org_name: str
     repo_name: str
+    _key: EntryKey = field(init=False, repr=False, compare=False)  # a plan asks each key many times: made once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_key", (self.hostname.casefold(), self.github_org_name.casefold(), self.repo_name.casefold())
+        )
 
     def key(self) -> EntryKey:
         """Identity of the entry, compared case-insensitively."""
-        return (self.hostname.casefold(), self.github_org_name.casefold(), self.repo_name.casefold())
+        return self._key
 
     def to_json(self) -> dict[str, JSON]:
         """The managed fields as Datadog expects them."""
@@ -65,10 +71,14 @@ class JiraProject:
     hostname: str
     account_id: str
     project_key: str
+    _key: EntryKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", (self.hostname.casefold(), self.project_key.casefold()))
 
     def key(self) -> EntryKey:
         """Identity of the entry (account_id is a value, not part of the key)."""
-        return (self.hostname.casefold(), self.project_key.casefold())
+        return self._key
 
     def to_json(self) -> dict[str, JSON]:
         """The managed fields as Datadog expects them."""

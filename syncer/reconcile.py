@@ -94,9 +94,11 @@ def _reconcile(run: _Run, target: Target, clock: Clock) -> IntegrationReport:
     job.deadline.check()
     current = target.get_config(job.integration, job.deadline)
     wanted = desired.build(run.discoveries, job.extra)
-    confirmed = _confirm(job, current, wanted, run.discoveries)
+    draft = _plan(job, current, wanted, run.discoveries, ())
+    confirmed = _confirm(job, draft, wanted, run.discoveries)
     for attempt in range(REPLANS + 1):
-        run.changes = _plan(job, current, wanted, run.discoveries, confirmed)
+        reuse = attempt == 0 and not confirmed  # nothing the look-ups kept: the draft is the plan
+        run.changes = draft if reuse else _plan(job, current, wanted, run.discoveries, confirmed)
         run.held = len(current.entries)
         try:
             guards.check(run.changes, run.held, rules)
@@ -143,14 +145,12 @@ def _plan(
     return plan.compute(job.integration, held, wanted, keep)
 
 
-def _confirm(
-    job: Job, current: Current, wanted: Sequence[Entry], discoveries: Sequence[Discovery]
-) -> tuple[Entry, ...]:
+def _confirm(job: Job, draft: Plan, wanted: Sequence[Entry], discoveries: Sequence[Discovery]) -> tuple[Entry, ...]:
     """Look up (up to confirm_removals) entries healthy listings would remove; those still there are kept."""
     limit = job.settings.confirm_removals
     if limit <= 0:
         return ()
-    missing = guards.to_confirm(_plan(job, current, wanted, discoveries, ()).removed, wanted, discoveries)
+    missing = guards.to_confirm(draft.removed, wanted, discoveries)
     asked = missing[:limit]
     kept: list[Entry] = []
     for source in job.sources:

@@ -87,6 +87,10 @@ def _dig(body: JSON, path: tuple[str, ...], integration: Integration) -> JSON:
 
 def _entry(integration: Integration, item: dict[str, JSON], index: int) -> Entry:
     """One stored entry as a typed value."""
+    if integration is Integration.GITHUB:  # the common case first, checked without building any message
+        host, org, name = item.get("hostname"), item.get("github_org_name"), item.get("repo_name")
+        if type(host) is str and type(org) is str and type(name) is str:
+            return GithubRepo(host, org, name)
     where = f"Datadog {integration} config: {integration.list_key}[{index}]"
     if integration is Integration.GITHUB:
         return GithubRepo(*(_text(item, k, where) for k in ("hostname", "github_org_name", "repo_name")))
