@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 from syncer import interruption
+from syncer.daemon import memory
 from syncer.daemon.reload import load
 from syncer.daemon.service import Daemon
 from syncer.daemon.signals import Signals, flush
@@ -25,6 +26,7 @@ def serve(config_path: Path, listen: str) -> int:
     """
     loaded = load(config_path)
     host, port = parse_listen(listen)
+    memory.cap_arenas()  # before the runs' threads exist: their arenas are what grows
     timeout = interruption.shutdown_timeout(os.environ)
     sock = _bind(host, port, listen)
     token = os.environ.get("SYNCER_TRIGGER_TOKEN", "").strip() or None

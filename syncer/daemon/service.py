@@ -24,7 +24,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from syncer import metrics, runner
 from syncer.checks import KeyCheck
 from syncer.config.schema import Config
-from syncer.daemon import web
+from syncer.daemon import memory, web
 from syncer.daemon.events import Coalescer
 from syncer.daemon.registry import GRACE_SECONDS, Registry, current
 from syncer.daemon.reload import History, Loaded, Schedules, load, prepare
@@ -103,6 +103,7 @@ class Daemon:
             runner.record(report, self.state)
         finally:
             self.events.finished(report.integration)
+            memory.trim()  # what the run's threads freed goes back to the system
 
     def _start_targeted(self, integration: Integration, trigger: str, targeted: Sequence[Scope]) -> object:
         """The Coalescer's way to start a run: a targeted one, or a deferred scheduled one (no scopes)."""
