@@ -1,10 +1,23 @@
-"""Include/exclude patterns and the GitHub repo filters."""
+"""Include/exclude patterns, the GitHub repo filters and the Jira project filters."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from syncer.filters import NameFilter, RepoFilter, RepoTraits, compile_pattern
+from syncer.filters import (
+    NameFilter,
+    ProjectFilter,
+    ProjectTraits,
+    PropertyRule,
+    RepoFilter,
+    RepoTraits,
+    compile_pattern,
+)
+
+PUSHED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+CUTOFF = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -68,9 +81,16 @@ def _repo(**overrides: object) -> RepoTraits:
         "fork": False,
         "visibility": "public",
         "topics": ("service",),
+        "language": "Python",
+        "pushed_at": PUSHED,
+        "custom_properties": {"team": ("payments",), "compliance": ("pci", "sox")},
     }
     values.update(overrides)
     return RepoTraits(**values)  # type: ignore[arg-type]
+
+
+def _team(*values: str) -> tuple[PropertyRule, ...]:
+    return (PropertyRule("team", values),)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +112,35 @@ def _repo(**overrides: object) -> RepoTraits:
             False,
             id="topic-exclude-wins-case-insensitive",
         ),
+        pytest.param({"properties": _team("payments")}, _repo(), True, id="property-holds-a-value"),
+        pytest.param({"properties": _team("core", "payments")}, _repo(), True, id="property-one-of-several"),
+        pytest.param({"properties": _team("core")}, _repo(), False, id="property-other-value"),
+        pytest.param({"properties": _team("Payments")}, _repo(), False, id="property-values-are-case-sensitive"),
+        pytest.param({"properties": (PropertyRule("Team", ("payments",)),)}, _repo(), False, id="property-name-exact"),
+        pytest.param({"properties": _team("payments")}, _repo(custom_properties={}), False, id="property-unset"),
+        pytest.param({"properties": _team("payments")}, _repo(custom_properties=None), False, id="property-unknown"),
+        pytest.param({}, _repo(custom_properties=None), True, id="unknown-properties-unfiltered"),
+        pytest.param(
+            {"properties": (PropertyRule("compliance", ("sox",)),)}, _repo(), True, id="multi-select-any-value"
+        ),
+        pytest.param(
+            {"properties": (PropertyRule("compliance", ("gdpr",)),)}, _repo(), False, id="multi-select-none-matches"
+        ),
+        pytest.param(
+            {"properties": (*_team("payments"), PropertyRule("compliance", ("gdpr",)))},
+            _repo(),
+            False,
+            id="every-named-property-must-hold",
+        ),
+        pytest.param({"languages": frozenset({"python"})}, _repo(), True, id="language-case-insensitive"),
+        pytest.param({"languages": frozenset({"go", "rust"})}, _repo(), False, id="language-other"),
+        pytest.param({"languages": frozenset({"python"})}, _repo(language=None), False, id="language-none"),
+        pytest.param({}, _repo(language=None), True, id="no-languages-any"),
+        pytest.param({"pushed_after": CUTOFF}, _repo(), True, id="pushed-within"),
+        pytest.param({"pushed_after": PUSHED}, _repo(), True, id="pushed-at-the-cutoff-is-within"),
+        pytest.param({"pushed_after": CUTOFF}, _repo(pushed_at=datetime(2025, 12, 31, tzinfo=UTC)), False, id="old"),
+        pytest.param({"pushed_after": CUTOFF}, _repo(pushed_at=None), False, id="never-pushed"),
+        pytest.param({}, _repo(pushed_at=None), True, id="no-window-any"),
     ],
 )
 def test_repo_filter(filter_kwargs: dict[str, object], repo: RepoTraits, kept: bool) -> None:
@@ -114,3 +163,38 @@ def test_repo_filter_matches_names_on_the_short_and_the_full_name(
     include: list[str], exclude: list[str], kept: bool
 ) -> None:
     assert RepoFilter(names=NameFilter.of(include, exclude)).matches(_repo()) is kept
+
+
+def _project(**overrides: object) -> ProjectTraits:
+    values: dict[str, object] = {"key": "OPS", "type_key": "software", "archived": False, "category": "Engineering"}
+    values.update(overrides)
+    return ProjectTraits(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("filter_kwargs", "project", "kept"),
+    [
+        pytest.param({}, _project(), True, id="defaults-keep-a-live-project"),
+        pytest.param({}, _project(deleted=True), False, id="trashed-never"),
+        pytest.param({"archived": True}, _project(deleted=True), False, id="trashed-never-even-with-archived"),
+        pytest.param({}, _project(archived=True), False, id="archived-dropped-by-default"),
+        pytest.param({"archived": True}, _project(archived=True), True, id="archived-kept-when-asked"),
+        pytest.param({"project_types": frozenset({"software"})}, _project(type_key="Software"), True, id="type-case"),
+        pytest.param({"project_types": frozenset({"business"})}, _project(), False, id="type-other"),
+        pytest.param({"project_types": frozenset({"business"})}, _project(type_key=None), False, id="type-none"),
+        pytest.param({"categories": frozenset({"engineering"})}, _project(), True, id="category-case-insensitive"),
+        pytest.param({"categories": frozenset({"operations"})}, _project(), False, id="category-other"),
+        pytest.param({"categories": frozenset({"engineering"})}, _project(category=None), False, id="no-category"),
+        pytest.param({}, _project(category=None), True, id="no-categories-any"),
+        pytest.param({"names": NameFilter.of(["OPS"])}, _project(key="ops"), True, id="key-case-insensitive"),
+        pytest.param({"names": NameFilter.of(["*"], ["O*"])}, _project(), False, id="key-excluded"),
+    ],
+)
+def test_project_filter(filter_kwargs: dict[str, object], project: ProjectTraits, kept: bool) -> None:
+    kwargs: dict[str, object] = {"names": NameFilter.of(), **filter_kwargs}
+    assert ProjectFilter(**kwargs).matches(project) is kept  # type: ignore[arg-type]
+
+
+def test_a_filter_needs_the_repos_properties_only_with_a_property_rule() -> None:
+    assert RepoFilter(names=NameFilter.of()).needs_properties is False
+    assert RepoFilter(names=NameFilter.of(), properties=_team("core")).needs_properties is True

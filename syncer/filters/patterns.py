@@ -1,4 +1,4 @@
-"""Include/exclude patterns: glob by default, "re:" for a regular expression, "org/name" for full names.
+"""Include/exclude name patterns: glob by default, "re:" for a regular expression, "org/name" for full names.
 
 Rules (pure, no I/O):
 - a pattern without "/" matches the short name (repo name, project key, subdomain);
@@ -13,6 +13,8 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from syncer.filters.verdict import Verdict, listed
 
 REGEX_PREFIX = "re:"
 
@@ -76,42 +78,20 @@ class NameFilter:
             return False
         return any(p.matches(name, full_name) for p in self.include)
 
-
-@dataclass(frozen=True)
-class RepoTraits:
-    """What the GitHub filters look at in a repository."""
-
-    name: str
-    full_name: str
-    archived: bool
-    fork: bool
-    visibility: str
-    topics: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RepoFilter:
-    """Every GitHub filter of a source: names, archived, forks, visibility, topics."""
-
-    names: NameFilter
-    archived: bool = False
-    forks: bool = True
-    visibility: frozenset[str] = frozenset({"public", "private", "internal"})
-    topics_include: frozenset[str] = frozenset()
-    topics_exclude: frozenset[str] = frozenset()
-
-    def matches(self, repo: RepoTraits) -> bool:
-        """True when the repository passes every filter."""
-        if repo.archived and not self.archived:
-            return False
-        if repo.fork and not self.forks:
-            return False
-        if repo.visibility.lower() not in self.visibility:
-            return False
-        if self.topics_include or self.topics_exclude:
-            topics = {t.lower() for t in repo.topics}
-            if self.topics_include and not topics & self.topics_include:
-                return False
-            if topics & self.topics_exclude:
-                return False
-        return self.names.matches(repo.name, repo.full_name)
+    def verdicts(self, name: str, full_name: str | None = None) -> tuple[Verdict, Verdict]:
+        """The include and the exclude verdicts, each naming the first pattern (in configured order) that matches."""
+        included = next((p for p in self.include if p.matches(name, full_name)), None)
+        excluded = next((p for p in self.exclude if p.matches(name, full_name)), None)
+        if included is not None:
+            take = Verdict("include", True, f'matches include pattern "{included.text}"')
+        elif self.include:
+            take = Verdict("include", False, f"matches no include pattern ({listed(p.text for p in self.include)})")
+        else:
+            take = Verdict("include", False, "include is empty: it keeps nothing")
+        if excluded is not None:
+            drop = Verdict("exclude", False, f'matches exclude pattern "{excluded.text}", and exclude wins')
+        elif self.exclude:
+            drop = Verdict("exclude", True, f"matches no exclude pattern ({listed(p.text for p in self.exclude)})")
+        else:
+            drop = Verdict("exclude", True, "no exclude pattern")
+        return take, drop
