@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from syncer import filters
 from syncer.config import schedule
+from syncer.config.selectors import CustomProperties, Names, PushedWithin
 from syncer.config.settings import RunSettings, Strict
 from syncer.config.values import Flag, Int, PrivateKey, Secret, check_hostname, check_url, duration
 from syncer.model import GithubRepo, Integration, JiraProject, PagerDutyAccount
@@ -112,6 +113,9 @@ class GithubSource(Strict):
     forks: Flag = True
     visibility: list[Visibility] = Field(default_factory=lambda: list(VISIBILITIES), min_length=1)
     topics: Topics = Field(default_factory=Topics)
+    custom_properties: CustomProperties = Field(default_factory=dict)
+    languages: Names = Field(default_factory=list)
+    pushed_within: PushedWithin = None
 
     _host = field_validator("hostname")(check_hostname)
     _url = field_validator("api_url")(check_url)
@@ -148,6 +152,7 @@ class JiraSource(Strict):
     exclude: list[str] = Field(default_factory=list)
     archived: Flag = False
     project_types: list[str] = Field(default_factory=list)
+    categories: Names = Field(default_factory=list)
 
     _host = field_validator("hostname")(check_hostname)
     _url = field_validator("url")(check_url)

@@ -52,13 +52,16 @@ Flag = Annotated[bool, StrictType(), BeforeValidator(_env_bool)]
 """A boolean written as true/false (or an environment variable holding true/false); never a string or a number."""
 
 
-def duration(minimum: float, maximum: float) -> BeforeValidator:
+def duration(minimum: float, maximum: float, *, optional: bool = False) -> BeforeValidator:
     """The validator of a duration key (`Ns`, `Nm`, `Nh`, `Nd`) between two bounds in seconds; the text is kept.
 
-    Use as `Annotated[str, duration(1, 86400)]`.
+    Use as `Annotated[str, duration(1, 86400)]`, or `Annotated[str | None, duration(1, 86400, optional=True)]` for
+    a key that may be null.
     """
 
-    def check(value: object) -> str:
+    def check(value: object) -> str | None:
+        if value is None and optional:
+            return None
         if not isinstance(value, str):
             hint = ": a number needs its unit, such as 900s" if type(value) in (int, float) else ""
             raise ValueError(f"must be a duration such as 90s, 15m, 2h or 1d, not {kind(value)}{hint}")
