@@ -92,6 +92,64 @@ def repo_traits(rng: random.Random, name: str, *, internal_share: float) -> dict
     }
 
 
+# The custom properties every seeded org defines (GitHub's `custom-property` objects, less their URLs): a team
+# (most repos have one, named after their domain), a required tier with a default, compliance frameworks (a
+# multi-select, on some repos).
+CUSTOM_PROPERTIES: tuple[dict[str, Any], ...] = (
+    {
+        "property_name": "team",
+        "value_type": "single_select",
+        "required": False,
+        "default_value": None,
+        "description": "The team that owns the repository",
+        "allowed_values": ["payments", "core", "platform", "growth", "identity", "data"],
+        "values_editable_by": "org_actors",
+    },
+    {
+        "property_name": "tier",
+        "value_type": "single_select",
+        "required": True,
+        "default_value": "tier-3",
+        "description": "How critical the service is: tier-1 pages someone at night",
+        "allowed_values": ["tier-1", "tier-2", "tier-3"],
+        "values_editable_by": "org_and_repo_actors",
+    },
+    {
+        "property_name": "compliance",
+        "value_type": "multi_select",
+        "required": False,
+        "default_value": None,
+        "description": "Compliance frameworks in scope",
+        "allowed_values": ["pci", "sox", "gdpr"],
+        "values_editable_by": "org_actors",
+    },
+)
+_TEAMS = {
+    "payments": ("billing", "checkout", "payments", "pricing", "ledger", "tax", "coupons", "loyalty", "rewards"),
+    "identity": ("identity", "auth", "accounts", "profile", "onboarding", "kyc", "vault", "secrets"),
+    "platform": ("gateway", "edge", "cdn", "storage", "config", "feature-flags", "scheduler", "workflow"),
+    "data": ("reporting", "analytics", "metrics", "etl", "warehouse", "ml", "logging", "tracing", "alerting"),
+    "growth": ("marketing", "ads", "recommendations", "ranking", "feeds", "social", "reviews", "search"),
+}
+_TEAM_OF = {domain: team for team, domains in _TEAMS.items() for domain in domains}
+
+
+def repo_properties(rng: random.Random, name: str) -> dict[str, Any]:
+    """Seeded custom property values of one repo (property name -> a string, or a list for a multi-select).
+
+    `team` follows the repo's domain (`core` for the rest), left unset on about one repo in eight; `tier` is
+    always set (a required property: unset repos show its default); `compliance` is set on some repos.
+    """
+    domain = name.split("-", maxsplit=1)[0]
+    found: dict[str, Any] = {"tier": rng.choices(("tier-1", "tier-2", "tier-3"), (2, 3, 5))[0]}
+    if rng.random() >= 0.125:
+        found["team"] = _TEAM_OF.get(domain, "core")
+    frameworks = sorted(f for f in ("pci", "sox", "gdpr") if rng.random() < 0.2)
+    if frameworks:
+        found["compliance"] = frameworks
+    return found
+
+
 def github_layout(hostname: str, scale: str) -> dict[str, int]:
     """Org login -> number of repos seeded on a GitHub host."""
     if scale not in SCALES:

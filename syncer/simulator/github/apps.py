@@ -266,5 +266,5 @@ class AppEndpoints:
         items, headers = fake.paginate(request, records, "/installation/repositories")
         selection = fake.installations[principal.ident].repository_selection
         head = dumps({"total_count": len(records), "repository_selection": selection})[:-1]
-        body = head + b',"repositories":' + fake.render_repos(request, principal.org, items) + b"}"
+        body = head + b',"repositories":' + fake.render_repos(request, principal.org, items, properties=False) + b"}"
         return fake.answer(body, headers=headers)

@@ -15,6 +15,7 @@ from syncer.simulator.github.apps import APP_ID, AppEndpoints
 from syncer.simulator.github.auth import ANONYMOUS, AuthFailure, Principal, authenticate, rate_limited_message
 from syncer.simulator.github.hooks import GitHubWebhooks
 from syncer.simulator.github.model import GITHUB_DOC, organization, private_user, rate_limit_json
+from syncer.simulator.github.properties import PropertyEndpoints
 from syncer.simulator.github.repos import (
     REPO_TYPES,
     ListingCounters,
@@ -96,7 +97,9 @@ class FakeGitHub(GitHubWorld, FakeServer):
         """Rate-limit and request-id headers GitHub sends on every answer."""
         window = getattr(request.state, "window", None) or self._window(ANONYMOUS)
         ident = next(self._request_ids)
+        served = {} if self.version is None else {"x-github-enterprise-version": "{}.{}.0".format(*self.version)}
         return {
+            **served,
             "x-ratelimit-limit": str(window.limit),
             "x-ratelimit-remaining": str(window.remaining),
             "x-ratelimit-reset": str(window.reset_epoch),
@@ -161,6 +164,7 @@ class FakeGitHub(GitHubWorld, FakeServer):
             Route("/user", self._user, methods=["GET"]),
             Route("/rate_limit", self._rate_limit, methods=["GET"]),
             *AppEndpoints(self).routes(),
+            *PropertyEndpoints(self).routes(),
         ]
 
     def _org_from_path(self, request: Request) -> str | None:
@@ -192,10 +196,16 @@ class FakeGitHub(GitHubWorld, FakeServer):
         served = 1 if paging is not None and paging.ignore_page else page
         return items[(served - 1) * per_page : served * per_page], ({"link": link} if link else {})
 
-    def render_repos(self, request: Request, org: str, records: list[dict[str, Any]]) -> bytes:
-        """Repo records as a JSON array, as this request sees them (`permissions` only for members)."""
+    def render_repos(
+        self, request: Request, org: str, records: list[dict[str, Any]], *, properties: bool | None = None
+    ) -> bytes:
+        """Repo records as a JSON array, as this request sees them (`permissions` only for members;
+        `custom_properties` where the org listing carries them, unless `properties` says otherwise)."""
         member = self._member(self.principal(request), org)
-        renderer = RepoRenderer(org, self.org_id(org), self.api_base(request), self.web, permissions=member)
+        listed = self.lists_properties if properties is None else properties
+        renderer = RepoRenderer(
+            org, self.org_id(org), self.api_base(request), self.web, permissions=member, properties=listed
+        )
         return renderer.encode_list(records)
 
     def answer(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -279,7 +289,8 @@ class FakeGitHub(GitHubWorld, FakeServer):
 
     def _full_repo(self, request: Request, org: str, record: dict[str, Any]) -> Response:
         member = self._member(self.principal(request), org)
-        body = render_repo(record, org, self.org_id(org), self.api_base(request), self.web, permissions=member)
+        api, with_properties = self.api_base(request), self.has_properties  # `full-repository`: from GHES 3.13
+        body = render_repo(record, org, self.org_id(org), api, self.web, permissions=member, properties=with_properties)
         body.update({"network_count": body["forks_count"], "subscribers_count": 3})
         return json_response(body, media_type=self.media_type)
 

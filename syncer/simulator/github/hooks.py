@@ -88,7 +88,15 @@ class GitHubWebhooks:
 
     def repo_json(self, org: str, record: dict[str, Any]) -> dict[str, Any]:
         """A repository as the fake renders it (`GET /repos/{owner}/{repo}` without the caller's permissions)."""
-        return render_repo(record, org, self.fake.org_id(org), self.api(), self.fake.web, permissions=False)
+        return render_repo(
+            record,
+            org,
+            self.fake.org_id(org),
+            self.api(),
+            self.fake.web,
+            permissions=False,
+            properties=self.fake.has_properties,
+        )
 
     def _installation_id(self, org: str) -> int | None:
         folded = org.casefold()

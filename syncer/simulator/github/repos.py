@@ -97,6 +97,7 @@ def repo_record(repo_id: int, name: str, **fields: Any) -> dict[str, Any]:
         "open_issues_count": 0,
         "has_wiki": False,
         "license": None,
+        "custom_properties": {},
     }
     record.update(fields)
     if "private" in fields and "visibility" not in fields:
@@ -148,13 +149,16 @@ def _derived(record: dict[str, Any], api: str) -> dict[str, Any]:
 
 
 def render_repo(
-    record: dict[str, Any], org: str, org_id: int, api: str, web: str, *, permissions: bool
+    record: dict[str, Any], org: str, org_id: int, api: str, web: str, *, permissions: bool, properties: bool = True
 ) -> dict[str, Any]:
-    """A `minimal-repository` object as this server answers it, API URLs under `api`."""
+    """A `minimal-repository` object as this server answers it, API URLs under `api` (`custom_properties` only
+    with `properties`: servers and routes without them leave the field out)."""
     name = str(record["name"])
     out: dict[str, Any] = {"id": record["id"], "node_id": "", "name": name, "description": None, "fork": False}
     out.update(_CONSTANT_FIELDS)
     out.update(record)
+    if not properties:
+        out.pop("custom_properties", None)
     out.update(_derived(record, api))
     out.update(_url_fields(org, name, api, web))
     out.update({"node_id": node_id("Repository", int(record["id"])), "full_name": f"{org}/{name}"})
@@ -169,8 +173,11 @@ def render_repo(
 class RepoRenderer:
     """Encodes many repos of one org to JSON quickly; the result equals `render_repo` for each."""
 
-    def __init__(self, org: str, org_id: int, api: str, web: str, *, permissions: bool) -> None:
+    def __init__(
+        self, org: str, org_id: int, api: str, web: str, *, permissions: bool, properties: bool = True
+    ) -> None:
         self._api = api
+        self._properties = properties
         urls = dumps({**_url_fields(org, _MARK, api, web), "full_name": f"{org}/{_MARK}"}).decode()
         self._url_chunks = urls[1:-1].split("\\u0000")
         owner = '"owner":' + dumps(simple_user(org, org_id, api, web)).decode()
@@ -192,6 +199,8 @@ class RepoRenderer:
         }
         if "node_id" in record:
             dynamic["node_id"] = node_id("Repository", int(record["id"]))
+        if not self._properties:
+            dynamic.pop("custom_properties", None)
         name = str(record["name"])
         if not _PLAIN_NAME.fullmatch(name):
             name = _ENCODER.encode(name)[1:-1]

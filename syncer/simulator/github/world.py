@@ -57,6 +57,11 @@ class Paging:
     hidden: set[str] = field(default_factory=set)
 
 
+GHES_VERSION = (3, 19)  # the GitHub Enterprise Server a fake GHES plays by default (tools/fidelity checks it)
+PROPERTIES_SINCE = (3, 13)  # GHES with custom properties (`/orgs/{org}/properties/*`, in `full-repository`)
+LISTED_PROPERTIES_SINCE = (3, 18)  # GHES whose org listing (`minimal-repository`) carries `custom_properties`
+
+
 class GitHubWorld(RepoChanges):
     """The state of one fake GitHub host, seeded deterministically, and the ways tests change it."""
 
@@ -64,6 +69,7 @@ class GitHubWorld(RepoChanges):
 
     def _init_world(self, hostname: str, scale: str, seed_value: int) -> None:
         self.enterprise = hostname != "github.com"
+        self.version = GHES_VERSION if self.enterprise else None  # (major, minor) of the GHES it plays
         self.scale, self.seed_value = scale, seed_value
         self.rate_limit = 5000
         self.anonymous_rate_limit = 60
@@ -98,6 +104,7 @@ class GitHubWorld(RepoChanges):
     def reseed(self) -> None:
         """Restore seeded orgs, repos, tokens, apps, installations, limits and fresh rate-limit windows."""
         self.rate_limit, self.anonymous_rate_limit, self.token_ttl = 5000, 60, 3600.0
+        self.version = GHES_VERSION if self.enterprise else None
         self.anonymous_access = not self.enterprise
         self.tokens.clear()
         self.tokens.add(self.token)
@@ -106,9 +113,15 @@ class GitHubWorld(RepoChanges):
         self._next_repo_id = 410_000_000 if self.enterprise else 510_000_000
         for org, count in seed.github_layout(self.hostname, self.scale).items():
             rng = random.Random(f"{self.seed_value}:{self.hostname}:{org}")
+            values = random.Random(f"{self.seed_value}:{self.hostname}:{org}:properties")  # apart: rng's draws stay
             share = 0.3 if self.enterprise else (0.08 if org == "acme" else 0.0)
             self.orgs[org] = [
-                repo_record(self._new_repo_id(rng), name, **seed.repo_traits(rng, name, internal_share=share))
+                repo_record(
+                    self._new_repo_id(rng),
+                    name,
+                    **seed.repo_traits(rng, name, internal_share=share),
+                    custom_properties=seed.repo_properties(values, name),
+                )
                 for name in seed.repo_names(rng, count)
             ]
             self.org_id(org)
@@ -145,9 +158,11 @@ class GitHubWorld(RepoChanges):
         return self.org_ids[login]
 
     def add_repo(self, org: str, name: str, **fields: Any) -> dict[str, Any]:
-        """Create a repo (created/updated/pushed now unless given) and return its stored record (`created`)."""
+        """Create a repo (created/updated/pushed now unless given; custom properties: the required ones' defaults)
+        and return its stored record (`created`)."""
         now = _iso(time.time())
-        fields = {"created_at": now, "updated_at": now, "pushed_at": now, **fields}
+        defaults = {p["property_name"]: p["default_value"] for p in seed.CUSTOM_PROPERTIES if p["required"]}
+        fields = {"created_at": now, "updated_at": now, "pushed_at": now, "custom_properties": defaults, **fields}
         record = repo_record(self._new_repo_id(), name, **fields)
         self.org_id(org)
         self.orgs.setdefault(org, []).append(record)
@@ -208,6 +223,28 @@ class GitHubWorld(RepoChanges):
                 change.hits += 1
         for change in due:
             change.action()
+
+    @property
+    def has_properties(self) -> bool:
+        """Whether this server has custom properties (github.com; GHES from 3.13)."""
+        return self.version is None or self.version >= PROPERTIES_SINCE
+
+    @property
+    def lists_properties(self) -> bool:
+        """Whether its org listing carries each repo's `custom_properties` (github.com; GHES from 3.18)."""
+        return self.version is None or self.version >= LISTED_PROPERTIES_SINCE
+
+    def set_properties(self, org: str, name: str, **values: str | list[str] | None) -> dict[str, Any]:
+        """Set (None: unset) custom property values of a repo; returns its record."""
+        record = self.repo(org, name)
+        held = dict(record.get("custom_properties") or {})
+        for prop, value in values.items():
+            if value is None:
+                held.pop(prop, None)
+            else:
+                held[prop] = value
+        record["custom_properties"] = held
+        return record
 
     def find_org(self, login: str) -> str | None:
         """The org key matching `login` case-insensitively, or None."""
