@@ -146,3 +146,21 @@ def test_an_accepted_put_with_an_unreadable_answer_is_not_a_failure(answer: http
     with client(handler, []) as dd:
         assert dd.put_config(Integration.GITHUB, {"enabled_repos": []}) is None
     assert len(seen) == 1
+
+
+def _held(*names: str) -> httpx.Response:
+    items = [{"hostname": "github.com", "github_org_name": "acme", "repo_name": n} for n in names]
+    return httpx.Response(200, json={"data": {"attributes": {"config": {"enabled_repos": items}}}})
+
+
+def test_an_answer_of_the_same_bytes_as_the_last_is_not_parsed_again_and_other_bytes_are() -> None:
+    handler, _ = sequence(_held("a"), _held("a"), _held("a", "b"), _held("a", "b"), _held("c"))
+    gh = Integration.GITHUB
+    with client(handler, []) as datadog:
+        first = datadog.get_config(gh)
+        assert datadog.get_config(gh) is first  # the re-read before a PUT: the same bytes
+        written = datadog.put_config(gh, {"enabled_repos": []})
+        assert written is not None and [s.entry.repo_name for s in written.entries] == ["a", "b"]  # type: ignore[union-attr]
+        assert datadog.get_config(gh) is written  # the next run's read of what the PUT stored
+        changed = datadog.get_config(gh)  # another writer changed it: read anew
+        assert [s.entry.repo_name for s in changed.entries] == ["c"]  # type: ignore[union-attr]

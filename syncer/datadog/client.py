@@ -61,7 +61,7 @@ class DatadogClient:
     ) -> None:
         self.base_url = config.base_url
         self._host = metrics.api_host(self.base_url)
-        self._read: dict[Integration, tuple[bytes, Current]] = {}  # the last GET's body and what it parsed to
+        self._read: dict[Integration, tuple[bytes, Current]] = {}  # the last answer's body and what it parsed to
         self._read_lock = threading.Lock()
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -107,14 +107,7 @@ class DatadogClient:
                     status=404,
                 )
             return Current(integration=integration)
-        with self._read_lock:
-            last = self._read.get(integration)
-        if last is not None and last[0] == answer.body:  # the re-read before a PUT: the same bytes, parsed once
-            return last[1]
-        current = document.parse_response(integration, _json(answer, integration))
-        with self._read_lock:
-            self._read[integration] = (answer.body, current)
-        return current
+        return self._parsed(integration, answer)
 
     def put_config(
         self, integration: Integration, config: Mapping[str, JSON], deadline: Deadline | None = None
@@ -127,10 +120,22 @@ class DatadogClient:
         body = document.request_body(config)
         answer = self._send("PUT", PATH.format(integration), ok=(200, 201, 204), body=body, deadline=deadline)
         try:
-            return document.parse_response(integration, _json(answer, integration))
+            return self._parsed(integration, answer)
         except PermanentError as exc:
             log.warning("Datadog accepted the %s list but its answer is not readable: %s", integration, exc)
             return None
+
+    def _parsed(self, integration: Integration, answer: Answer) -> Current:
+        """The list an answer holds; the same bytes as the last answer read (the re-read before a PUT, or the next
+        run's read after a PUT) are not parsed again."""
+        with self._read_lock:
+            last = self._read.get(integration)
+        if last is not None and last[0] == answer.body:
+            return last[1]
+        current = document.parse_response(integration, _json(answer, integration))
+        with self._read_lock:
+            self._read[integration] = (answer.body, current)
+        return current
 
     def validate_keys(self, deadline: Deadline | None = None) -> None:
         """Check the keys with GET /api/v2/validate_keys."""
