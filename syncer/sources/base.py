@@ -1,11 +1,14 @@
-"""The Source protocol: discover() returns one Discovery per scope, complete or failed, never short; answer decoding."""
+"""The Source protocol: discover() returns one Discovery per scope, complete or failed, never short; answer decoding;
+Inspection, what a source listed before filtering (for `syncer explain` and the lint)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from syncer.errors import PermanentError
+from syncer.filters import Verdict
 from syncer.model import Discovery, Entry, Scope
 
 
@@ -67,3 +70,34 @@ def json_body(response: Answer, where: str) -> object:
     except ValueError as exc:
         raise PermanentError(f"{where} answered {response.status_code} with a body that is not JSON") from exc
     return body
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Inspection(Generic[T]):
+    """What discover() found for one scope, and (when it listed) every item the listing held, before any filter.
+
+    `listed` holds the items as the source's filters judge them: RepoTraits (GitHub), ProjectTraits (Jira), the
+    subdomain (PagerDuty). Empty for a failed scope.
+    """
+
+    discovery: Discovery
+    listed: tuple[T, ...] = ()
+
+
+class Inspectable(Protocol[T]):
+    """A source that can show what it listed and how its rules judged each item (`syncer explain`, the lint)."""
+
+    def inspect(self) -> list[Inspection[T]]:
+        """What discover() returns, each with every item listed before filtering."""
+        ...
+
+    def verdicts(self, item: T) -> tuple[Verdict, ...]:
+        """Every rule's verdict on one listed item, in the order they apply; kept when all passed."""
+        ...
+
+    def entry_of(self, item: T) -> Entry:
+        """The entry a listed item becomes when every rule passes it."""
+        ...

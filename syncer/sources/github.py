@@ -3,7 +3,9 @@
 Bounded whatever the server claims: at most MAX_PAGES pages per org (a `last` beyond fails the org before any
 further page is asked), a `next` must advance one page, a page repeating an earlier one fails the org, and every
 request, retry and wait ends with the run's deadline. Only a 200 is a page (see github_transport); with a `cache`,
-list pages are asked with If-None-Match and a 304 reuses the cached page (see github_cache).
+list pages are asked with If-None-Match and a 304 reuses the cached page (see github_cache). A source filtering on
+custom properties reads `GET /orgs/{org}/properties/values` for an org whose listing does not carry them (see
+github_properties); no other selector costs a request.
 """
 
 from __future__ import annotations
@@ -11,42 +13,33 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from urllib.parse import quote
+from datetime import UTC, datetime
 
 from github import Auth, Github
 
 from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, Stopped, SyncerError, TransientError
-from syncer.filters import NameFilter, RepoFilter
+from syncer.filters import Properties, RepoFilter, RepoTraits, Verdict
 from syncer.model import Discovery, Entry, GithubRepo, Scope
 from syncer.retry import RetryPolicy, Sleep
-from syncer.sources.github_auth import GithubAuth, new_client
+from syncer.sources.base import Inspection
+from syncer.sources.github_auth import GithubAuth, new_client, org_scope, reach
 from syncer.sources.github_cache import ListingCache, PageCache, fetch_page
 from syncer.sources.github_confirm import Listing, Lookup, Names, confirm_entries
 from syncer.sources.github_errors import SYSTEM, prefixed, quoted
-from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, decode, incomplete, listing_page, parse_page, repeats
-from syncer.sources.github_transport import Retrying, fetch
+from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, Page, incomplete, listing_page, parse_page, repeats
+from syncer.sources.github_properties import ValuesPage, fetch_values, read_values
+from syncer.sources.github_selectors import lacks, repo_filter, with_values
+from syncer.sources.github_transport import Retrying
 from syncer.sources.slots import SLOTS
 
 __all__ = ["MAX_PAGES", "PER_PAGE", "GithubRepos", "Page", "_page", "repo_filter"]
 
 log = logging.getLogger(__name__)
 _page = parse_page  # the name the page tests know
-
-
-def repo_filter(source: GithubSource) -> RepoFilter:
-    """Every filter of a source, compiled."""
-    return RepoFilter(
-        names=NameFilter.of(source.include, source.exclude),
-        archived=source.archived,
-        forks=source.forks,
-        visibility=frozenset(source.visibility),
-        topics_include=frozenset(t.lower() for t in source.topics.include),
-        topics_exclude=frozenset(t.lower() for t in source.topics.exclude),
-    )
 
 
 class GithubRepos:
@@ -60,14 +53,16 @@ class GithubRepos:
         sleep: Sleep | None = None,
         deadline: Deadline | None = None,
         cache: PageCache | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._source = source
+        self._clock = clock or (lambda: datetime.now(UTC))  # "now" of pushed_within, taken when a listing starts
         self._pages = None if cache is None else ListingCache(cache, source.base_url)  # None: never conditional
         self._concurrency = max(concurrency, 1)
         bound = deadline or Deadline.unbounded()
         waits: Sleep = bound.sleep if sleep is None or sleep is time.sleep else sleep
         self._retrying = Retrying(policy or RetryPolicy(), waits, bound)
-        self._filter = repo_filter(source)
+        self._filter = repo_filter(source, self._clock())
         self._in_flight = SLOTS.for_url(source.base_url, self._concurrency)
         self._local = threading.local()
         self._clients: list[Github] = []
@@ -84,23 +79,46 @@ class GithubRepos:
         host = self._source.hostname
         return Scope(label=host, owns=(host.casefold(),))
 
+    @property
+    def rules(self) -> RepoFilter:
+        """The filters of this source, as the last listing applied them (the cutoff of `pushed_within` included)."""
+        return self._filter
+
     def discover(self) -> list[Discovery]:
         """One Discovery per org; a failure to find the orgs fails the whole host."""
+        return [inspection.discovery for inspection in self.inspect()]
+
+    def inspect(self) -> list[Inspection[RepoTraits]]:
+        """What discover() finds, and with each healthy org every repo its listing held, before any filter.
+
+        The repos are those the filters judged (custom properties read from properties/values merged in); they are
+        held as long as the caller keeps the answer: narrow the source to one org to hold one org's repos only.
+        """
         self._listings, self._failed = None, set()
+        self._filter = repo_filter(self._source, self._clock())
         auth = GithubAuth(self._source, self._retrying)
         try:
-            targets, missing = self._targets(auth)
+            targets, missing = auth.targets()
             listings: dict[str, Listing] = {}
-            found = missing + self._list(targets, listings)
-            self._failed = {d.scope.owns[1] for d in found if not d.ok and d.scope.owns and len(d.scope.owns) > 1}
+            found = [Inspection[RepoTraits](d) for d in missing] + self._list(targets, listings)
+            failed = (i.discovery for i in found if not i.discovery.ok)
+            self._failed = {d.scope.owns[1] for d in failed if d.scope.owns and len(d.scope.owns) > 1}
             self._listings = listings
             return found
         except SyncerError as exc:
             error = prefixed(exc, f"{self._source.hostname}: listing the app's installations")
-            return [Discovery(self.scope, error=str(error))]
+            return [Inspection(Discovery(self.scope, error=str(error)))]
         finally:
             self._close()
             auth.close()
+
+    def verdicts(self, repo: RepoTraits) -> tuple[Verdict, ...]:
+        """Every rule's verdict on one listed repo (see RepoFilter.verdicts)."""
+        return self._filter.verdicts(repo)
+
+    def entry_of(self, repo: RepoTraits) -> GithubRepo:
+        """The entry a listed repo becomes when the filters keep it."""
+        return GithubRepo(self._source.hostname, repo.full_name.split("/", 1)[0], repo.name)
 
     def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
         """Of entries the last healthy listing did not produce, those a `GET /repos/{owner}/{repo}` says to keep.
@@ -130,66 +148,21 @@ class GithubRepos:
         auth = GithubAuth(self._source, self._retrying)
         try:
             try:
-                targets, missing = self._targets(auth)
+                targets, missing = auth.targets()
             except SyncerError as exc:
                 raise prefixed(exc, f"{self._source.hostname}: listing the app's installations") from None
             problems = [d.error or "" for d in missing]
-            problems.extend(problem for org, org_auth in targets if (problem := self._reach(org, org_auth)))
+            for org, org_auth in targets:
+                problem = reach(self._client(org_auth).requester, self._source.hostname, org, self._retrying)
+                if problem is not None:
+                    problems.append(problem)
         finally:
             self._close()
             auth.close()
         if problems:
             raise PermanentError("; ".join(problems), system=SYSTEM)
 
-    def _reach(self, org: str, auth: Auth.Auth) -> str | None:
-        """Why `GET /orgs/{org}` fails (after the retries the policy allows), or None when it answers an org."""
-        where = f"{self._source.hostname}/{org}: GET /orgs/{org}"
-        try:
-            requester = self._client(auth).requester
-            _, _, text = fetch(requester, "GET", f"/orgs/{quote(org, safe='')}", where, self._retrying)
-            if not isinstance(decode(text, where), dict):
-                return f"{where}: the answer is not a JSON object"
-        except Stopped:
-            raise
-        except SyncerError as exc:
-            return str(exc)
-        return None
-
-    def _targets(self, auth: GithubAuth) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
-        """The orgs to list with the auth of each, and a failed Discovery for what the app cannot reach.
-
-        A suspended installation, or an org the app is not installed on, fails that org's scope (its current
-        entries are kept); finding no installation at all fails the whole host.
-        """
-        if self._source.app is None:
-            token = auth.for_token()
-            return [(org, token) for org in self._source.orgs or []], []
-        installations = auth.installations()
-        host = self._source.hostname
-        if not installations:
-            wanted = self._source.app.installation_id
-            what = f"installation {wanted} was not found" if wanted else "the app is installed on no organization"
-            return [], [Discovery(self.scope, error=f"{host}: GitHub App {self._source.app.app_id}: {what}")]
-        by_org = {i.org.casefold(): i for i in installations}
-        targets: list[tuple[str, Auth.Auth]] = []
-        failed: list[Discovery] = []
-        for org in self._source.orgs or [i.org for i in installations]:
-            found = by_org.get(org.casefold())
-            scope = self._org_scope(found.org if found else org)
-            if found is None:
-                failed.append(Discovery(scope, error=f"{scope.label}: the GitHub App is not installed on this org"))
-            elif found.suspended:
-                error = f"{scope.label}: the GitHub App installation {found.id} is suspended; current entries kept"
-                failed.append(Discovery(scope, error=error))
-            else:
-                targets.append((found.org, auth.for_installation(found.id)))
-        return targets, failed
-
-    def _org_scope(self, org: str) -> Scope:
-        host = self._source.hostname
-        return Scope(label=f"{host}/{org}", owns=(host.casefold(), org.casefold()))
-
-    def _list(self, targets: list[tuple[str, Auth.Auth]], listings: dict[str, Listing]) -> list[Discovery]:
+    def _list(self, targets: list[tuple[str, Auth.Auth]], listings: dict[str, Listing]) -> list[Inspection[RepoTraits]]:
         """Fetch every page of every org: first pages together, then the rest once `last` is known.
 
         An org fails at its first failed page (its queued pages are cancelled), when a page claims more than
@@ -229,7 +202,7 @@ class GithubRepos:
                         continue
                     except Exception as exc:  # a bug, or a library surprise: this org fails, not the host
                         log.exception("listing %s/%s failed", self._source.hostname, org)
-                        fail(org, f"{self._org_scope(org).label}: page {number}: {type(exc).__name__}: {quoted(exc)}")
+                        fail(org, f"{self._label(org)}: page {number}: {type(exc).__name__}: {quoted(exc)}")
                         continue
                     if page.reused:
                         reused.add(org)
@@ -252,25 +225,64 @@ class GithubRepos:
                 failed[org] = gap
             if org in failed and org in reused and self._pages is not None:  # failed for good after a 304
                 self._pages.forget_org(auth, org, highest[org])
-        return [self._outcome(org, auth_of[org], pages[org], failed.get(org), listings) for org, _ in targets]
+        return self._outcomes(targets, pages, failed, listings)
+
+    def _outcomes(
+        self,
+        targets: list[tuple[str, Auth.Auth]],
+        pages: dict[str, dict[int, Page]],
+        failed: dict[str, str],
+        listings: dict[str, Listing],
+    ) -> list[Inspection[RepoTraits]]:
+        """Each org's outcome, once the custom properties its listing lacks (when the filters need them) are read."""
+        auth_of = dict(targets)
+        lacking = [org for org, _ in targets if org not in failed and lacks(self._filter, pages[org].values())]
+        values = read_values(lacking, self._values_page(auth_of), self._concurrency, self._label) if lacking else {}
+        return [
+            self._outcome(org, auth_of[org], pages[org], failed.get(org), listings, values.get(org))
+            for org, _ in targets
+        ]
+
+    def _values_page(self, auth_of: Mapping[str, Auth.Auth]) -> Callable[[str, int], ValuesPage]:
+        """How one page of an org's property values is fetched (this thread's client, the host's gate)."""
+        enterprise = self._source.hostname.casefold() != "github.com"
+
+        def page(org: str, number: int) -> ValuesPage:
+            where = f"{self._label(org)}: GET /orgs/{org}/properties/values page {number}"
+            requester = self._client(auth_of[org]).requester
+            return fetch_values(requester, org, number, where, self._retrying, self._in_flight, enterprise=enterprise)
+
+        return page
+
+    def _label(self, org: str) -> str:
+        return org_scope(self._source.hostname, org).label
 
     def _where(self, org: str) -> str:
         return f"{self._source.hostname}/{org}: GET /orgs/{org}/repos"
 
     def _outcome(
-        self, org: str, auth: Auth.Auth, pages: dict[int, Page], error: str | None, listings: dict[str, Listing]
-    ) -> Discovery:
-        """The filtered entries of one org, deduplicated by full name; a healthy listing is remembered."""
+        self,
+        org: str,
+        auth: Auth.Auth,
+        pages: dict[int, Page],
+        error: str | None,
+        listings: dict[str, Listing],
+        values: dict[str, Properties] | str | None = None,
+    ) -> Inspection[RepoTraits]:
+        """The filtered entries of one org, deduplicated by full name, with every repo listed; a healthy listing is
+        remembered. `values`: the properties read for an org whose listing lacks them (a repo they do not name has
+        none), or the error of that read, which fails the org."""
+        if error is None and isinstance(values, str):
+            error = values
         if error is not None:
-            return Discovery(self._org_scope(org), error=error)
+            return Inspection(Discovery(org_scope(self._source.hostname, org), error=error))
         repos = {r.full_name.casefold(): r for n in sorted(pages) for r in pages[n].repos}
-        entries: list[Entry] = [
-            GithubRepo(self._source.hostname, r.full_name.split("/", 1)[0], r.name)
-            for r in repos.values()
-            if self._filter.matches(r)
-        ]
+        if isinstance(values, dict):
+            with_values(repos, values)
+        entries: tuple[Entry, ...] = tuple(self.entry_of(r) for r in repos.values() if self._filter.matches(r))
         listings[org.casefold()] = Listing(org, auth, Names(repos))
-        return Discovery(self._org_scope(org), entries=tuple(entries), seen=len(repos))
+        discovery = Discovery(org_scope(self._source.hostname, org), entries=entries, seen=len(repos))
+        return Inspection(discovery, tuple(repos.values()))
 
     def _fetch(self, org: str, auth: Auth.Auth, number: int) -> Page:
         """One page of /orgs/{org}/repos, through the one retry loop; at most `concurrency` requests per host at once.

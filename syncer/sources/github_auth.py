@@ -11,14 +11,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import github
 import requests
 from github import Auth, Github, GithubIntegration
+from github.Requester import Requester
 
 from syncer.config.schema import GithubApp, GithubSource
 from syncer.deadline import Deadline
-from syncer.errors import ConfigError, PermanentError
+from syncer.errors import ConfigError, PermanentError, Stopped, SyncerError
+from syncer.model import Discovery, Scope
 from syncer.redact import REDACTOR
 from syncer.sources.github_errors import SYSTEM, translate
 from syncer.sources.github_pages import MAX_PAGES, PER_PAGE, check_links, decode, links, parse_installations
@@ -175,6 +178,38 @@ class GithubAuth:
                 return found
         raise PermanentError(f"GET /app/installations: more than {MAX_PAGES} pages", system=SYSTEM)
 
+    def targets(self) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
+        """The orgs to list with the auth of each, and a failed Discovery for what the app cannot reach.
+
+        A suspended installation, or an org the app is not installed on, fails that org's scope (its current
+        entries are kept); finding no installation at all fails the whole host.
+        """
+        source = self._source
+        if source.app is None:
+            token = self.for_token()
+            return [(org, token) for org in source.orgs or []], []
+        installations = self.installations()
+        host = source.hostname
+        if not installations:
+            wanted = source.app.installation_id
+            what = f"installation {wanted} was not found" if wanted else "the app is installed on no organization"
+            whole = Scope(label=host, owns=(host.casefold(),))
+            return [], [Discovery(whole, error=f"{host}: GitHub App {source.app.app_id}: {what}")]
+        by_org = {i.org.casefold(): i for i in installations}
+        targets: list[tuple[str, Auth.Auth]] = []
+        failed: list[Discovery] = []
+        for org in source.orgs or [i.org for i in installations]:
+            found = by_org.get(org.casefold())
+            scope = org_scope(host, found.org if found else org)
+            if found is None:
+                failed.append(Discovery(scope, error=f"{scope.label}: the GitHub App is not installed on this org"))
+            elif found.suspended:
+                error = f"{scope.label}: the GitHub App installation {found.id} is suspended; current entries kept"
+                failed.append(Discovery(scope, error=error))
+            else:
+                targets.append((found.org, self.for_installation(found.id)))
+        return targets, failed
+
     def for_installation(self, installation_id: int) -> Auth.Auth:
         """The shared, refreshing token of one installation."""
         integration, app = self._app()
@@ -202,3 +237,25 @@ class GithubAuth:
         """Close the app-level client (a later request opens a new, still bounded, connection)."""
         if self._integration is not None:
             self._integration.close()
+
+
+def org_scope(hostname: str, org: str) -> Scope:
+    """The scope of one org of a GitHub host: `host/org`."""
+    return Scope(label=f"{hostname}/{org}", owns=(hostname.casefold(), org.casefold()))
+
+
+def reach(requester: Requester, hostname: str, org: str, retrying: Retrying) -> str | None:
+    """Why `GET /orgs/{org}` fails (after the retries the policy allows), or None when it answers an org.
+
+    A stop or the deadline is raised as it is.
+    """
+    where = f"{hostname}/{org}: GET /orgs/{org}"
+    try:
+        _, _, text = fetch(requester, "GET", f"/orgs/{quote(org, safe='')}", where, retrying)
+        if not isinstance(decode(text, where), dict):
+            return f"{where}: the answer is not a JSON object"
+    except Stopped:
+        raise
+    except SyncerError as exc:
+        return str(exc)
+    return None

@@ -33,7 +33,8 @@ from syncer.filters import RepoFilter, RepoTraits
 from syncer.model import Entry, GithubRepo
 from syncer.redact import redact
 from syncer.sources.github_errors import UnexpectedAnswer, prefixed, translate
-from syncer.sources.github_pages import decode, traits
+from syncer.sources.github_pages import decode
+from syncer.sources.github_traits import traits
 from syncer.sources.github_transport import NOT_JSON, Retrying, request_json
 
 log = logging.getLogger(__name__)

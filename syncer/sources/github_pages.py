@@ -1,10 +1,8 @@
 """Reading GitHub list pages strictly: a page is a JSON list of well-typed objects, its Link header is consistent.
 
 Anything else (a body that is not a list, a field of the wrong JSON type, a repo of another org, a `last` beyond
-MAX_PAGES, a `next` that does not advance by one) raises PermanentError: the org fails and nothing is guessed. The
-types follow GitHub's `minimal-repository` schema: `name`/`full_name` strings, `private`/`fork`/`archived`/
-`is_template`/`disabled` booleans, `topics` a list of strings, `visibility` a string (absent on old GHES, where
-`private` tells).
+MAX_PAGES, a `next` that does not advance by one) raises PermanentError: the org fails and nothing is guessed. Each
+repo object is read by github_traits.traits, against GitHub's `minimal-repository` schema.
 """
 
 from __future__ import annotations
@@ -16,24 +14,14 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import orjson
 
-from syncer.config.schema import VISIBILITIES
 from syncer.errors import PermanentError
 from syncer.filters import RepoTraits
 from syncer.sources.github_errors import SYSTEM
+from syncer.sources.github_traits import json_type, traits
 
 PER_PAGE = 100
 MAX_PAGES = 1000  # per org: 100,000 repos; a server claiming more fails the org before any further page
 _LINK = re.compile(r'<([^>]+)>;\s*rel="(\w+)"')
-_FLAGS = ("archived", "fork", "is_template", "disabled")
-_ABSENT = object()
-_JSON_TYPES = {
-    str: "a string",
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    list: "a list",
-    dict: "an object",
-}
 
 
 @dataclass(frozen=True)
@@ -115,7 +103,7 @@ def parse_page(
     if kind and "json" not in kind.lower():  # a proxy's or a login page's `[]` is not GitHub's answer
         raise PermanentError(f"{where}: the answer is {kind.split(';')[0][:60]!s}, not JSON", system=SYSTEM)
     if type(data) is not list:
-        raise PermanentError(f"{where}: expected a JSON list of repositories, got {_json_type(data)}", system=SYSTEM)
+        raise PermanentError(f"{where}: expected a JSON list of repositories, got {json_type(data)}", system=SYSTEM)
     if len(data) > PER_PAGE:  # bounds what 1,000 pages can hold, whatever the server claims
         raise PermanentError(f"{where}: {len(data)} repositories on a page of {PER_PAGE}", system=SYSTEM)
     repos = []
@@ -138,63 +126,10 @@ def following(headers: Mapping[str, str], count: int, where: str, number: int | 
     return last, has_next or (not headers.get("link") and count == PER_PAGE)
 
 
-def traits(item: object, org: str | None = None) -> RepoTraits:
-    """The filter traits of one repo object, every field checked against its JSON type; ValueError when not."""
-    if type(item) is not dict:
-        raise ValueError(f"expected an object, got {_json_type(item)}")
-    get = item.get
-    name = get("name", _ABSENT)
-    full_name = get("full_name", _ABSENT)
-    if type(name) is not str or not name or "/" in name:
-        raise ValueError(f"name is {_json_type(name)}" if type(name) is not str else f"name {_shown(name)} is invalid")
-    if type(full_name) is not str:
-        raise ValueError(f"full_name of {_shown(name)} is {_json_type(full_name)}")
-    owner, slash, rest = full_name.partition("/")
-    if not slash or not owner or rest != name:
-        raise ValueError(f"full_name {_shown(full_name)} is not <org>/{_shown(name)}")
-    if org is not None and owner.casefold() != org.casefold():
-        raise ValueError(f"full_name {_shown(full_name)} is not in the org {org}")
-    ident = get("id", 0)
-    if type(ident) is not int:
-        raise ValueError(f"id of {_shown(full_name)} is {_json_type(ident)}, expected a number")
-    for flag in _FLAGS:
-        value = get(flag, False)
-        if type(value) is not bool:
-            raise ValueError(f"{flag} of {_shown(full_name)} is {_json_type(value)}, expected a boolean")
-    private = get("private", _ABSENT)
-    if private is not _ABSENT and type(private) is not bool:
-        raise ValueError(f"private of {_shown(full_name)} is {_json_type(private)}, expected a boolean")
-    visibility = get("visibility", _ABSENT)
-    if visibility is _ABSENT:  # old GHES: no visibility field, `private` tells
-        if private is _ABSENT:
-            raise ValueError(f"{_shown(full_name)} has neither visibility nor private")
-        visibility = "private" if private else "public"
-    elif type(visibility) is not str or visibility not in VISIBILITIES:
-        shown = _shown(visibility) if type(visibility) is str else _json_type(visibility)
-        raise ValueError(f"visibility of {_shown(full_name)} is {shown}, expected one of {', '.join(VISIBILITIES)}")
-    elif private is not _ABSENT and private != (visibility != "public"):
-        raise ValueError(f"{_shown(full_name)} has visibility {visibility} but private {str(private).lower()}")
-    topics = get("topics", _ABSENT)
-    if topics is _ABSENT:
-        topics = []
-    elif type(topics) is not list:
-        raise ValueError(f"topics of {_shown(full_name)} is {_json_type(topics)}, expected a list of strings")
-    if any(type(t) is not str for t in topics):
-        raise ValueError(f"topics of {_shown(full_name)} holds something that is not a string")
-    return RepoTraits(
-        name=name,
-        full_name=full_name,
-        archived=get("archived", False),
-        fork=get("fork", False),
-        visibility=visibility,
-        topics=tuple(topics),
-    )
-
-
 def parse_installations(data: object, where: str) -> list[InstallationItem]:
     """One page of `/app/installations`; anything but a list of well-typed installation objects is a failure."""
     if type(data) is not list:
-        raise PermanentError(f"{where}: expected a JSON list of installations, got {_json_type(data)}", system=SYSTEM)
+        raise PermanentError(f"{where}: expected a JSON list of installations, got {json_type(data)}", system=SYSTEM)
     found = []
     for index, item in enumerate(data):
         try:
@@ -206,30 +141,18 @@ def parse_installations(data: object, where: str) -> list[InstallationItem]:
 
 def _installation(item: object) -> InstallationItem:
     if type(item) is not dict:
-        raise ValueError(f"expected an object, got {_json_type(item)}")
+        raise ValueError(f"expected an object, got {json_type(item)}")
     ident, account, kind = item.get("id"), item.get("account"), item.get("target_type")
     if type(ident) is not int:
-        raise ValueError(f"id is {_json_type(ident)}, expected a number")
+        raise ValueError(f"id is {json_type(ident)}, expected a number")
     if type(account) is not dict or type(account.get("login")) is not str or not account["login"]:
         raise ValueError(f"installation {ident} has no account login")
     if type(kind) is not str:
-        raise ValueError(f"target_type of installation {ident} is {_json_type(kind)}, expected a string")
+        raise ValueError(f"target_type of installation {ident} is {json_type(kind)}, expected a string")
     suspended = item.get("suspended_at")
     if suspended is not None and type(suspended) is not str:
-        raise ValueError(f"suspended_at of installation {ident} is {_json_type(suspended)}")
+        raise ValueError(f"suspended_at of installation {ident} is {json_type(suspended)}")
     return InstallationItem(ident, account["login"], kind, suspended is not None)
-
-
-def _json_type(value: object) -> str:
-    if value is _ABSENT:
-        return "missing"
-    if value is None:
-        return "null"
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-def _shown(text: str) -> str:
-    return repr(text[:100])
 
 
 def repeats(seen: dict[int, int], page: Page, number: int) -> int | None:

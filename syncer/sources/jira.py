@@ -15,10 +15,11 @@ from urllib.parse import quote
 from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
-from syncer.filters import NameFilter
+from syncer.filters import NameFilter, ProjectFilter, ProjectTraits, Verdict
 from syncer.model import Discovery, Entry, JiraProject, Scope
 from syncer.redact import redact
 from syncer.retry import RetryPolicy, Sleep
+from syncer.sources.base import Inspection
 from syncer.sources.jira_client import JiraClient, NotFound, Params, secrets_of
 from syncer.sources.jira_pages import Project, parse_list, parse_page, parse_project
 
@@ -26,6 +27,16 @@ PAGE_SIZE = 100  # Jira Cloud's maximum; a server may answer with fewer per page
 MAX_PAGES = 2_000  # a safety stop against a server whose pages never end: past it the site fails
 SEARCH = "project/search"
 LIST = "project"
+
+
+def project_filter(source: JiraSource) -> ProjectFilter:
+    """Every filter of a source, compiled."""
+    return ProjectFilter(
+        names=NameFilter.of(source.include, source.exclude),
+        archived=source.archived,
+        project_types=frozenset(t.casefold() for t in source.project_types),
+        categories=frozenset(c.casefold() for c in source.categories),
+    )
 
 
 class JiraProjects:
@@ -42,8 +53,7 @@ class JiraProjects:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._deadline = deadline if deadline is not None else Deadline.unbounded()
-        self._names = NameFilter.of(source.include, source.exclude)
-        self._types = frozenset(t.casefold() for t in source.project_types)
+        self._filter = project_filter(source)
         self._listed: frozenset[str] | None = None  # keys (casefolded) of the last healthy listing
 
     def __repr__(self) -> str:
@@ -55,19 +65,34 @@ class JiraProjects:
         host = self._source.hostname
         return Scope(label=host, owns=(host.casefold(),))
 
+    @property
+    def rules(self) -> ProjectFilter:
+        """The filters of this source."""
+        return self._filter
+
     def discover(self) -> list[Discovery]:
         """One Discovery for the site: every wanted project, or the error that stopped the listing."""
+        return [inspection.discovery for inspection in self.inspect()]
+
+    def inspect(self) -> list[Inspection[ProjectTraits]]:
+        """What discover() finds, with every project the listing held (deduplicated by key), before any filter."""
         self._listed = None
         try:
             with closing(self._client()) as client:
                 projects = self._projects(client)
         except SyncerError as exc:
-            return [Discovery(self.scope, error=self._shown(str(exc)))]
+            return [Inspection(Discovery(self.scope, error=self._shown(str(exc))))]
         self._listed = frozenset(p.key.casefold() for p in projects)
-        entries: tuple[Entry, ...] = tuple(
-            JiraProject(self._source.hostname, self._source.account_id, p.key) for p in projects if self._wanted(p)
-        )
-        return [Discovery(self.scope, entries=entries, seen=len(projects))]
+        entries: tuple[Entry, ...] = tuple(self.entry_of(p) for p in projects if self._filter.matches(p))
+        return [Inspection(Discovery(self.scope, entries=entries, seen=len(projects)), tuple(projects))]
+
+    def verdicts(self, project: ProjectTraits) -> tuple[Verdict, ...]:
+        """Every rule's verdict on one listed project (see ProjectFilter.verdicts)."""
+        return self._filter.verdicts(project)
+
+    def entry_of(self, project: ProjectTraits) -> JiraProject:
+        """The entry a listed project becomes when the filters keep it."""
+        return JiraProject(self._source.hostname, self._source.account_id, project.key)
 
     def check(self) -> None:
         """Reach the site (serverInfo) and prove the credentials (myself); raise SyncerError on failure."""
@@ -109,22 +134,13 @@ class JiraProjects:
             return True  # never a removal on doubt (an error, another status, the deadline)
         if project.key.casefold() != key.casefold() and project.key.casefold() in listed:
             return False  # renamed: the listing has it under its new key
-        return self._wanted(project)
+        return self._filter.matches(project)
 
     def _client(self) -> JiraClient:
         return JiraClient(self._source, self._policy, self._sleep, self._deadline)
 
     def _shown(self, text: str) -> str:
         return secrets_of(self._source).redact(redact(text))
-
-    def _wanted(self, project: Project) -> bool:
-        if project.deleted:
-            return False
-        if project.archived and not self._source.archived:
-            return False
-        if self._types and (project.type_key or "").casefold() not in self._types:
-            return False
-        return self._names.matches(project.key)
 
     def _projects(self, client: JiraClient) -> list[Project]:
         """Every project the credentials see; project/search where it exists, else GET /project (Data Center)."""

@@ -1,10 +1,15 @@
-"""Strict reading of Jira answers: project/search pages and Project objects; a wrong JSON type fails, never guesses."""
+"""Strict reading of Jira answers: project/search pages and Project objects; a wrong JSON type fails, never guesses.
+
+A project's category is its `projectCategory.name`: `project/search` and `GET /project` carry `projectCategory`
+without any `expand` (the Project schema of Jira's REST description; absent when the project has no category).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from syncer.errors import PermanentError
+from syncer.filters import ProjectTraits
 
 # Project fields syncer reads or relies on, with the JSON type Jira documents for each (Project in the OpenAPI
 # description). Present with any other type (null included), the project is malformed and so is its page.
@@ -19,14 +24,7 @@ _PROJECT_FIELDS: tuple[tuple[str, type], ...] = (
 _PAGE_INTS = ("startAt", "maxResults", "total")
 
 
-@dataclass(frozen=True)
-class Project:
-    """What the filters look at in a Jira project."""
-
-    key: str
-    type_key: str | None
-    archived: bool
-    deleted: bool = False
+Project = ProjectTraits  # what the filters look at in a Jira project
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,20 @@ def parse_project(item: object, where: str) -> Project:
         type_key=type_key if isinstance(type_key, str) else None,
         archived=item.get("archived") is True,
         deleted=item.get("deleted") is True,
+        category=_category(item.get("projectCategory"), key, where),
     )
+
+
+def _category(value: object, key: str, where: str) -> str | None:
+    """The name of a project's `projectCategory` (a ProjectCategory object; absent: no category)."""
+    if not isinstance(value, dict):
+        return None
+    name = value.get("name")
+    if "name" in value and not isinstance(name, str):
+        raise PermanentError(
+            f"{where}: malformed project {key[:40]!r}: 'projectCategory.name' is {json_type(name)}, not a string"
+        )
+    return name if isinstance(name, str) and name else None
 
 
 def _count(value: object) -> bool:

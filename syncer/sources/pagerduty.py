@@ -9,10 +9,11 @@ from contextlib import closing
 from syncer.config.schema import PagerDutySource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
-from syncer.filters import NameFilter
+from syncer.filters import NameFilter, Verdict
 from syncer.model import Discovery, Entry, PagerDutyAccount, Scope
 from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy, Sleep
+from syncer.sources.base import Inspection
 from syncer.sources.pagerduty_client import PagerDutyClient, secrets_of
 
 
@@ -52,17 +53,28 @@ class PagerDutyAccounts:
 
     def discover(self) -> list[Discovery]:
         """One Discovery: the account (or none when include/exclude leave it out), or the error that hid it."""
+        return [inspection.discovery for inspection in self.inspect()]
+
+    def inspect(self) -> list[Inspection[str]]:
+        """What discover() finds, with the account's subdomain as the one item listed (before include/exclude)."""
         subdomain = self._source.subdomain
         if subdomain is None:
             try:
                 with closing(self._client()) as client:
                     subdomain = client.subdomain()
             except SyncerError as exc:
-                return [Discovery(self.scope, error=secrets_of(self._source).redact(redact(str(exc))))]
+                return [Inspection(Discovery(self.scope, error=secrets_of(self._source).redact(redact(str(exc)))))]
         scope = _account_scope(subdomain)
-        if not self._names.matches(subdomain):
-            return [Discovery(scope, seen=1)]
-        return [Discovery(scope, entries=(PagerDutyAccount(self._source.enabled, subdomain),), seen=1)]
+        entries: tuple[Entry, ...] = (self.entry_of(subdomain),) if self._names.matches(subdomain) else ()
+        return [Inspection(Discovery(scope, entries=entries, seen=1), (subdomain,))]
+
+    def verdicts(self, subdomain: str) -> tuple[Verdict, ...]:
+        """The include and exclude verdicts on the account's subdomain."""
+        return self._names.verdicts(subdomain)
+
+    def entry_of(self, subdomain: str) -> PagerDutyAccount:
+        """The entry of the account when include/exclude keep it."""
+        return PagerDutyAccount(self._source.enabled, subdomain)
 
     def check(self) -> None:
         """Reach /users?limit=1 with the token; a configured subdomain must be the token's own account."""

@@ -120,3 +120,18 @@ def github_api(_github: FakeGitHub) -> Iterator[FakeGitHub]:
     _github.reset()
     yield _github
     _github.token_ttl = 3600.0
+
+
+@pytest.fixture(scope="module")
+def _ghes() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub("ghe.acme.internal")
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def ghes_api(_ghes: FakeGitHub) -> FakeGitHub:
+    """A fresh GitHub Enterprise Server (3.19 unless a test sets `version`) with one org, platform (120 repos)."""
+    _ghes.reset()
+    return _ghes

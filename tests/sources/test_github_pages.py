@@ -1,11 +1,14 @@
-"""Reading one page of GitHub's org repos: Link headers, and never taking a short list for the end."""
+"""Reading one page of GitHub's org repos: Link headers, never taking a short list for the end, each repo's traits."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
 from syncer.errors import PermanentError
 from syncer.sources.github import PER_PAGE, _page
+from syncer.sources.github_traits import traits
 
 
 def repos(count: int) -> list[dict[str, object]]:
@@ -60,3 +63,44 @@ def test_malformed_pages_fail_instead_of_shrinking(data: object) -> None:
 def test_a_page_longer_than_asked_fails_the_org() -> None:
     with pytest.raises(PermanentError, match="101 repositories on a page of 100"):
         _page(repos(PER_PAGE + 1), {}, "github.com/acme: GET /orgs/acme/repos page 1")
+
+
+def test_the_traits_the_selectors_read() -> None:
+    item = {
+        "name": "api",
+        "full_name": "acme/api",
+        "visibility": "private",
+        "language": "Go",
+        "pushed_at": "2026-11-02T08:30:00Z",
+        "custom_properties": {"team": "payments", "compliance": ["pci", "sox"], "cost-center": None},
+    }
+    repo = traits(item, "acme")
+    assert repo.language == "Go"
+    assert repo.pushed_at == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+    assert repo.custom_properties == {"team": ("payments",), "compliance": ("pci", "sox")}, "null: the value is unset"
+
+
+@pytest.mark.parametrize(
+    ("fields", "language", "pushed_at", "properties"),
+    [
+        pytest.param({}, None, None, None, id="absent-not-known"),
+        pytest.param({"language": None, "pushed_at": None, "custom_properties": None}, None, None, None, id="null"),
+        pytest.param({"custom_properties": {}}, None, None, {}, id="no-property-set"),
+        pytest.param(
+            {"pushed_at": "2026-11-02T08:30:00"}, None, datetime(2026, 11, 2, 8, 30, tzinfo=UTC), None, id="naive-utc"
+        ),
+        pytest.param(
+            {"pushed_at": "2026-11-02T10:30:00+02:00"},
+            None,
+            datetime(2026, 11, 2, 8, 30, tzinfo=UTC),
+            None,
+            id="with-an-offset",
+        ),
+    ],
+)
+def test_traits_not_given_are_not_known(
+    fields: dict[str, object], language: str | None, pushed_at: datetime | None, properties: object
+) -> None:
+    repo = traits({"name": "api", "full_name": "acme/api", "private": True, **fields})
+    assert (repo.language, repo.pushed_at, repo.custom_properties) == (language, pushed_at, properties)
+    assert repo.pushed_at is None or repo.pushed_at.utcoffset() is not None

@@ -19,6 +19,7 @@ from syncer.simulator import seed
 from syncer.simulator.faults import Fault
 from syncer.simulator.pagerduty import FakePagerDuty
 from syncer.sources import pagerduty_client
+from syncer.sources.base import Inspectable
 from syncer.sources.pagerduty import PagerDutyAccounts
 
 from .conftest import FAST, Sleeps, settle
@@ -86,6 +87,22 @@ def test_include_and_exclude_apply_to_the_subdomain(
     assert discovery.scope == Scope("pagerduty:acme", ("acme",))
     assert bool(discovery.entries) is kept
     assert discovery.seen == 1
+
+
+def test_inspect_lists_the_subdomain_and_names_the_pattern_that_dropped_it(
+    pagerduty_api: FakePagerDuty, sleeps: Sleeps
+) -> None:
+    accounts = PagerDutyAccounts(source(pagerduty_api), 0, NameFilter.of(["*"], ["ac*"]), FAST, sleeps)
+    checked: Inspectable[str] = accounts
+    [inspection] = checked.inspect()
+    assert inspection.listed == ("acme",)
+    assert inspection.discovery.entries == ()
+    include, exclude = accounts.verdicts("acme")
+    assert include.passed and (exclude.passed, exclude.detail) == (
+        False,
+        'matches exclude pattern "ac*", and exclude wins',
+    )
+    assert accounts.entry_of("acme") == PagerDutyAccount(True, "acme")
 
 
 def test_eu_host_names_give_the_first_label(pagerduty_api: FakePagerDuty, sleeps: Sleeps) -> None:
