@@ -11,6 +11,7 @@ from pathlib import Path
 
 from syncer import report, runner
 from syncer.config import loader
+from syncer.config.schema import Config
 from syncer.daemon.service import Daemon
 from syncer.model import ExitCode
 from syncer.retry import RetryPolicy
@@ -31,6 +32,8 @@ def demo() -> int:
         print("syncer demo: simulated APIs on loopback")
         for fake in sim.fakes:
             print(f"  {type(fake).__name__:<16} {fake.hostname:<22} {fake.url}")
+        for line in _selectors(config):
+            print(f"  selector: {line}")
         store = StateStore()  # in memory: the ETag cache the second run's conditional requests use
         first = runner.run(config, policy=POLICY, store=store)
         puts = sim.datadog.count("PUT")
@@ -52,6 +55,21 @@ def demo() -> int:
             print(f"\n== webhook: acme/{CREATED} created in GitHub was in Datadog {seconds:.2f} s later ==")
         healthy = in_step and seconds is not None
         return max(first.exit_code, second.exit_code, ExitCode.OK if healthy else ExitCode.FAILURE)
+
+
+def _selectors(config: Config) -> list[str]:
+    """The 0.2 selectors of the configuration, one line per source that has any."""
+    lines = []
+    for github in config.github.sources if config.github else []:
+        kept = [f"custom property {k} in [{', '.join(v)}]" for k, v in github.custom_properties.items()]
+        kept += [f"language in [{', '.join(github.languages)}]"] if github.languages else []
+        kept += [f"pushed within {github.pushed_within}"] if github.pushed_within else []
+        if kept:
+            lines.append(f"{github.hostname} keeps the repos with {' and '.join(kept)}")
+    for jira in config.jira.sources if config.jira else []:
+        if jira.categories:
+            lines.append(f"{jira.hostname} keeps the projects of the categories {', '.join(jira.categories)}")
+    return lines
 
 
 def _points(sim: Simulator) -> int:

@@ -129,6 +129,7 @@ class Simulator:
                         "api_url": self.ghes.url,
                         "token": "${SIM_GHES_TOKEN}",
                         "orgs": list(seed.github_layout(self.ghes.hostname, self.scale)),
+                        "custom_properties": {"tier": ["tier-1", "tier-2"]},  # a selector at work (seed.py)
                     },
                 ]
             },
@@ -146,6 +147,7 @@ class Simulator:
                         "url": self.jira_dc.url,
                         "account_id": JIRA_DC_ACCOUNT_ID,
                         "token": "${SIM_JIRA_DC_TOKEN}",
+                        "categories": ["Engineering", "Operations"],
                     },
                 ]
             },

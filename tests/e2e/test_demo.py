@@ -18,5 +18,10 @@ def test_the_demo_ends_in_step_with_a_free_second_run_and_a_webhook_reaching_dat
     assert re.search(r"== first run: 3 PUT\(s\) sent to Datadog ==", out), out
     assert "== second run: 0 PUT(s) sent to Datadog, 0 GitHub rate-limit point(s) spent ==" in out, out
     assert "second run changed nothing: every list is in step" in out
+    assert "selector: ghe.acme.internal keeps the repos with custom property tier in [tier-1, tier-2]" in out
+    assert re.search(r"source ghe\.acme\.internal/platform: 120 listed, [1-9][0-9] kept", out), (
+        "the selector drops some"
+    )
+    assert "selector: jira.acme.internal keeps the projects of the categories Engineering, Operations" in out
     assert re.search(r"== webhook: acme/created-during-the-demo created in GitHub was in Datadog [0-9.]+ s later", out)
     assert "Traceback" not in done.stderr

@@ -13,12 +13,17 @@ Syncer = Callable[..., Run]
 
 
 def expected(sim: Simulator, archived: bool = False, forks: bool = True) -> set[str]:
-    """What the fakes hold that the default filters keep, as host/org/repo."""
+    """What the fakes hold that the default filters and the simulator config's custom property rules (GHES: tier-1
+    and tier-2) keep, as host/org/repo."""
     names = set()
+    rules = {s["hostname"]: s.get("custom_properties", {}) for s in sim.config_dict()["github"]["sources"]}
     for fake in (sim.github, sim.ghes):
         for org, repos in fake.orgs.items():
             for repo in repos:
                 if (repo["archived"] and not archived) or (repo["fork"] and not forks):
+                    continue
+                held = repo["custom_properties"]
+                if any(held.get(name) not in values for name, values in rules[fake.hostname].items()):
                     continue
                 names.add(f"{fake.hostname}/{org}/{repo['name']}")
     return names

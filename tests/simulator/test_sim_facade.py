@@ -13,8 +13,8 @@ from syncer.simulator import Simulator
 from syncer.simulator.seed import github_layout
 
 SOURCE_KEYS = {
-    "github": {"hostname", "api_url", "token", "orgs"},
-    "jira": {"hostname", "url", "account_id", "email", "api_token", "token"},
+    "github": {"hostname", "api_url", "token", "orgs", "custom_properties"},
+    "jira": {"hostname", "url", "account_id", "email", "api_token", "token", "categories"},
     "pagerduty": {"token", "api_url"},
 }
 
@@ -55,6 +55,8 @@ def test_config_uses_spec_keys_and_env_references(sim: Simulator) -> None:
         ("jira.acme.internal", sim.jira_dc.url, "987654321"),
     ]
     assert "email" in jira[0] and "api_token" in jira[0] and "token" in jira[1]
+    assert github[1]["custom_properties"] == {"tier": ["tier-1", "tier-2"]}, "a selector at work in the demo"
+    assert jira[1]["categories"] == ["Engineering", "Operations"]
     assert [s["api_url"] for s in config["pagerduty"]["sources"]] == [sim.pagerduty.url] * 2
     env = sim.env()
     text = str(config)
