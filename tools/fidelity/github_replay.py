@@ -165,6 +165,26 @@ def github_app(t: Target) -> None:
     t.expect("app installations with a bad JWT is 401", r.status_code == 401, str(r.status_code))
 
 
+def github_custom_properties(t: Target, gh: Github, org: str) -> None:
+    """The org's custom property schema and values (PyGithub), paged; a GHES before 3.13 answers 404."""
+    o = gh.get_organization(org)
+    schema = list(o.get_custom_properties())
+    t.expect("custom property schema", {p.property_name for p in schema} >= {"team", "tier"}, str(len(schema)))
+    values = list(o.list_custom_property_values())
+    t.expect("custom property values paged", len(values) == len(t.fake.orgs[org]), str(len(values)))
+    _, page = gh.requester.requestJsonAndCheck("GET", f"/orgs/{org}/repos", parameters={"per_page": 100})
+    listed = all("custom_properties" in repo for repo in page)
+    t.expect("the org listing carries custom_properties where the server has them", listed == t.fake.lists_properties)
+    if t.fake.enterprise:
+        played = t.fake.version
+        try:
+            t.fake.version = (3, 12)
+            old = partial(gh.requester.requestJsonAndCheck, "GET", f"/orgs/{org}/properties/values")
+            expect_github_status(t, "GHES 3.12: properties/values is 404", 404, old)
+        finally:
+            t.fake.version = played
+
+
 def github_checks(env: Env, rec: Recorder, api: str) -> None:
     """Replay PyGithub and the Link protocol against github.com or GHES."""
     t = target(env, rec, api)
@@ -177,4 +197,5 @@ def github_checks(env: Env, rec: Recorder, api: str) -> None:
     t.step("org, user, rate limit", partial(github_org_and_user, t, gh, orgs[0]))
     t.step("list variants", partial(github_variants, t, orgs[0]))
     t.step("errors", partial(github_errors, t, gh, orgs[0]))
+    t.step("custom properties", partial(github_custom_properties, t, gh, orgs[0]))
     t.step("GitHub App", partial(github_app, t))

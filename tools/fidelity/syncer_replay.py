@@ -40,3 +40,20 @@ def syncer_sources(env: Env, rec: Recorder) -> None:
             rec.expect("syncer", f"{name} discovers without errors", clean, str(errors)[:300])
             if "apps.github.com" not in name:
                 step(rec, "syncer", f"{name} check", source.check, env.trace)
+    step(rec, "syncer", "syncer github: custom property values of GHES 3.17", lambda: ghes_values(env, rec), env.trace)
+
+
+def ghes_values(env: Env, rec: Recorder) -> None:
+    """The GHES source's custom property rule where the listing lacks the properties: properties/values is read."""
+    config = proxied_config(env)
+    played = env.sim.ghes.version
+    env.sim.ghes.version = (3, 17)
+    try:
+        [ghes] = [s for s in sources(Integration.GITHUB, config, RetryPolicy(attempts=1)) if "ghe." in repr(s)]
+        before = env.sim.ghes.count("GET", r"/properties/values$")
+        discoveries = ghes.discover()
+        asked = env.sim.ghes.count("GET", r"/properties/values$") - before
+    finally:
+        env.sim.ghes.version = played
+    errors = [d.error for d in discoveries if d.error]
+    rec.expect("syncer", "GHES 3.17: discovers through properties/values", not errors and asked > 0, str(errors)[:300])

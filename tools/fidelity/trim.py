@@ -124,6 +124,8 @@ def trim(spec: dict[str, Any], paths: dict[str, dict[str, Any]], prefix: str = "
 GITHUB_OPERATIONS = (
     ("/orgs/{org}/repos", "get"),
     ("/orgs/{org}", "get"),
+    ("/orgs/{org}/properties/schema", "get"),
+    ("/orgs/{org}/properties/values", "get"),
     ("/app/installations", "get"),
     ("/app/installations/{installation_id}/access_tokens", "post"),
     ("/installation/repositories", "get"),
