@@ -51,7 +51,9 @@ def job(
     return Job(
         integration=integration,
         settings=settings,
-        sources=factory.sources(integration, listed, policy or RetryPolicy(), waits, deadline=bound, cache=cache),
+        sources=factory.sources(
+            integration, listed, policy or RetryPolicy(), waits, deadline=bound, cache=cache, targeted=targeted
+        ),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
         allow_deletions=allow_deletions,

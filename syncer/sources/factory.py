@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from syncer.config.schema import Config, GithubSection, JiraSection, PagerDutySection
 from syncer.deadline import Deadline
 from syncer.filters import NameFilter
-from syncer.model import Entry, Integration
+from syncer.model import Entry, Integration, Scope
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Source
 from syncer.sources.github import GithubRepos
@@ -23,16 +24,24 @@ def sources(
     sleep: Sleep = time.sleep,
     deadline: Deadline | None = None,
     cache: PageCache | None = None,
+    targeted: Sequence[Scope] = (),
 ) -> list[Source]:
     """One Source per configured `sources` entry of the integration, bounded by the run's deadline.
 
     `cache` (the state store, in memory or `state.path`) keeps the ETags of GitHub list pages: with it a page
     that did not change is answered 304 and costs no rate-limit point. None: every page is asked in full.
+    `targeted` (the scopes of a targeted run): a GitHub source lists only their orgs on its host (an app without
+    `orgs` those of them it is installed on), and a source owning none of them is left out.
     """
     section = config.section(integration)
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):
-        return [GithubRepos(s, concurrency, policy, sleep, deadline=deadline, cache=cache) for s in section.sources]
+        built = []
+        for s in section.sources:
+            orgs = _orgs_on(s.hostname, targeted) if targeted else None
+            if orgs is None or orgs:
+                built.append(GithubRepos(s, concurrency, policy, sleep, deadline=deadline, cache=cache, only_orgs=orgs))
+        return list(built)
     if isinstance(section, JiraSection):
         return [JiraProjects(s, policy, sleep, deadline=deadline) for s in section.sources]
     if isinstance(section, PagerDutySection):
@@ -42,6 +51,12 @@ def sources(
             for index, s in enumerate(section.sources)
         ]
     return []
+
+
+def _orgs_on(hostname: str, targeted: Sequence[Scope]) -> frozenset[str]:
+    """The case-folded orgs the targeted scopes name on this GitHub host."""
+    host = hostname.casefold()
+    return frozenset(s.owns[1] for s in targeted if s.owns is not None and len(s.owns) == 2 and s.owns[0] == host)
 
 
 def extra(integration: Integration, config: Config) -> list[Entry]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
@@ -54,8 +54,10 @@ class GithubRepos:
         deadline: Deadline | None = None,
         cache: PageCache | None = None,
         clock: Callable[[], datetime] | None = None,
+        only_orgs: Collection[str] | None = None,
     ) -> None:
         self._source = source
+        self._only = None if only_orgs is None else frozenset(o.casefold() for o in only_orgs)  # a targeted run
         self._clock = clock or (lambda: datetime.now(UTC))  # "now" of pushed_within, taken when a listing starts
         self._pages = None if cache is None else ListingCache(cache, source.base_url)  # None: never conditional
         self._concurrency = max(concurrency, 1)
@@ -98,7 +100,7 @@ class GithubRepos:
         self._filter = repo_filter(self._source, self._clock())
         auth = GithubAuth(self._source, self._retrying)
         try:
-            targets, missing = auth.targets()
+            targets, missing = auth.targets(self._only)
             listings: dict[str, Listing] = {}
             found = [Inspection[RepoTraits](d) for d in missing] + self._list(targets, listings)
             failed = (i.discovery for i in found if not i.discovery.ok)

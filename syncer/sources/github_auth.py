@@ -9,6 +9,7 @@ request that needs it, whose retry loop retries the mint as well.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -178,16 +179,21 @@ class GithubAuth:
                 return found
         raise PermanentError(f"GET /app/installations: more than {MAX_PAGES} pages", system=SYSTEM)
 
-    def targets(self) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
+    def targets(self, only: Collection[str] | None = None) -> tuple[list[tuple[str, Auth.Auth]], list[Discovery]]:
         """The orgs to list with the auth of each, and a failed Discovery for what the app cannot reach.
 
-        A suspended installation, or an org the app is not installed on, fails that org's scope (its current
-        entries are kept); finding no installation at all fails the whole host.
+        A suspended installation, or a configured org the app is not installed on, fails that org's scope (its
+        current entries are kept); finding no installation at all fails the whole host. `only` (case-folded org
+        names, a targeted run) keeps those orgs alone: an app without `orgs` then lists those it is installed on.
         """
         source = self._source
+
+        def listed(org: str) -> bool:
+            return only is None or org.casefold() in only
+
         if source.app is None:
             token = self.for_token()
-            return [(org, token) for org in source.orgs or []], []
+            return [(org, token) for org in source.orgs or [] if listed(org)], []
         installations = self.installations()
         host = source.hostname
         if not installations:
@@ -198,7 +204,7 @@ class GithubAuth:
         by_org = {i.org.casefold(): i for i in installations}
         targets: list[tuple[str, Auth.Auth]] = []
         failed: list[Discovery] = []
-        for org in source.orgs or [i.org for i in installations]:
+        for org in [o for o in source.orgs or [i.org for i in installations] if listed(o)]:
             found = by_org.get(org.casefold())
             scope = org_scope(host, found.org if found else org)
             if found is None:
