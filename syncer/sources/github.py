@@ -175,6 +175,7 @@ class GithubRepos:
         failed: dict[str, str] = {}
         reused: set[str] = set()  # orgs with a page answered 304 (less those failed by a transient error or a stop)
         highest: dict[str, int] = {org: 1 for org, _ in targets}
+        probes: dict[str, set[int]] = {org: set() for org, _ in targets}  # pages asked after a reused full last page
         seen_pages: dict[str, dict[int, int]] = {org: {} for org, _ in targets}
         auth_of = dict(targets)
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="github") as pool:
@@ -208,6 +209,8 @@ class GithubRepos:
                         continue
                     if page.reused:
                         reused.add(org)
+                    if _end_found(page, number, probes[org], highest, org):
+                        continue
                     repeated = repeats(seen_pages[org], page, number)
                     if repeated is not None:
                         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
@@ -220,14 +223,25 @@ class GithubRepos:
                         fail(org, f"{where}: the listing claims more than {MAX_PAGES} pages")
                         continue
                     for more in range(highest[org] + 1, wanted + 1):
-                        running[pool.submit(self._fetch, org, auth_of[org], more)] = (org, more)
+                        running[pool.submit(self._fetch, org, auth_of[org], more, more in probes[org])] = (org, more)
                     highest[org] = max(highest[org], wanted)
+        self._check_whole(targets, pages, failed, reused, highest)
+        return self._outcomes(targets, pages, failed, listings)
+
+    def _check_whole(
+        self,
+        targets: list[tuple[str, Auth.Auth]],
+        pages: dict[str, dict[int, Page]],
+        failed: dict[str, str],
+        reused: set[str],
+        highest: dict[str, int],
+    ) -> None:
+        """Fail an org whose answered pages do not make a whole listing; forget the cache of one failed after a 304."""
         for org, auth in targets:
             if org not in failed and (gap := incomplete(pages[org], highest[org], self._where(org))) is not None:
                 failed[org] = gap
             if org in failed and org in reused and self._pages is not None:  # failed for good after a 304
                 self._pages.forget_org(auth, org, highest[org])
-        return self._outcomes(targets, pages, failed, listings)
 
     def _outcomes(
         self,
@@ -286,17 +300,20 @@ class GithubRepos:
         discovery = Discovery(org_scope(self._source.hostname, org), entries=entries, seen=len(repos))
         return Inspection(discovery, tuple(repos.values()))
 
-    def _fetch(self, org: str, auth: Auth.Auth, number: int) -> Page:
+    def _fetch(self, org: str, auth: Auth.Auth, number: int, probe: bool = False) -> Page:
         """One page of /orgs/{org}/repos, through the one retry loop; at most `concurrency` requests per host at once.
 
         The page is read raw through PyGithub's requester (auth and GHES paths stay PyGithub's) and decoded with
-        orjson: the JSON of a page is most of a listing's CPU. With a cache, it is asked conditionally.
+        orjson: the JSON of a page is most of a listing's CPU. With a cache, it is asked conditionally (`probe`:
+        the page after a reused full last page, whose cached answer may be the empty end).
         """
         where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
         path, params = listing_page(org, number)
         requester = self._client(auth).requester
         conditional = None if self._pages is None else self._pages.page(auth, path, params)
-        return fetch_page(requester, path, params, where, self._retrying, self._in_flight, org, number, conditional)
+        return fetch_page(
+            requester, path, params, where, self._retrying, self._in_flight, org, number, conditional, probe=probe
+        )
 
     def _client(self, auth: Auth.Auth) -> Github:
         """This thread's client for this auth (PyGithub is not thread-safe)."""
@@ -315,3 +332,14 @@ class GithubRepos:
                 client.close()
             self._clients.clear()
         self._local = threading.local()
+
+
+def _end_found(page: Page, number: int, probes: set[int], highest: dict[str, int], org: str) -> bool:
+    """Note the page a reused full last page makes worth asking (`probes`); True when `page` is such a page,
+    empty and the last one asked: the listing ends before it, where the cached Link put the end."""
+    if page.probe:
+        probes.add(number + 1)
+    if page.repos or number not in probes or highest[org] != number:
+        return False
+    highest[org] = number - 1
+    return True

@@ -41,7 +41,7 @@ from github.Requester import Requester
 
 from syncer.errors import PermanentError
 from syncer.sources.github_auth import InstallationToken
-from syncer.sources.github_pages import Page, decode, following, listing_page, parse_page
+from syncer.sources.github_pages import PER_PAGE, Page, decode, following, listing_page, parse_page
 from syncer.sources.github_transport import MAX_ANSWER_BYTES, Retrying, fetch
 
 log = logging.getLogger(__name__)
@@ -218,6 +218,8 @@ def fetch_page(
     org: str,
     number: int,
     conditional: Conditional | None = None,
+    *,
+    probe: bool = False,
 ) -> Page:
     """One page of a listing through the one retry loop; conditional when `conditional` has an ETag for it."""
     cached = conditional.cached() if conditional is not None else None
@@ -226,12 +228,14 @@ def fetch_page(
         requester, "GET", path, where, retrying, parameters=parameters, headers=asked, gate=gate
     )
     if conditional is not None and cached is not None and status == 304:  # only a conditional GET is answered 304
-        page = conditional.parsed(cached[0]) or _cached_page(cached[1], where, org, number)
+        page = conditional.parsed(cached[0]) or _cached_page(cached[1], where, org, number, probe)
         if page is not None:
             conditional.keep(cached[0], page)
             if headers.get("link"):  # the 304's own Link is newer than the cached one
                 last, more = following(headers, len(page.repos), where, number)
                 return dataclasses.replace(page, last=last, has_next=more, reused=True)
+            if not page.has_next and len(page.repos) == PER_PAGE:  # its cached Link may predate a page added after it
+                return dataclasses.replace(page, has_next=True, reused=True, probe=True)
             return dataclasses.replace(page, reused=True)
         log.warning("%s: answered 304 but the cached page does not read back; asking for it again", where)
         status, headers, body = fetch(requester, "GET", path, where, retrying, parameters=parameters, gate=gate)
@@ -244,7 +248,7 @@ def fetch_page(
     return page
 
 
-def _cached_page(blob: bytes, where: str, org: str, number: int) -> Page | None:
+def _cached_page(blob: bytes, where: str, org: str, number: int, probe: bool = False) -> Page | None:
     """The page a blob holds, read as strictly as an answer; None when it does not read back."""
     found = unpack(blob)
     if found is None:
@@ -254,4 +258,5 @@ def _cached_page(blob: bytes, where: str, org: str, number: int) -> Page | None:
         page = parse_page(data, headers, f"{where} (cached)", org, number)
     except PermanentError:
         return None
-    return None if number > 1 and not page.repos else page  # an empty page past the first is never a listing's
+    # an empty page past the first is never a listing's, but for the end a probe found (see Page.probe)
+    return None if number > 1 and not page.repos and not probe else page

@@ -32,6 +32,7 @@ class Page:
     last: int | None
     has_next: bool
     reused: bool = False
+    probe: bool = False  # a reused full last page: the next page is asked to be sure, and may be empty (the end)
 
 
 @dataclass(frozen=True)

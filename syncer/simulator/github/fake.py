@@ -229,7 +229,7 @@ class FakeGitHub(GitHubWorld, FakeServer):
         items, headers = self.paginate(request, repos, f"/organizations/{self.org_id(org)}/repos", self.paging)
         body = self.render_repos(request, org, items)
         principal = self.principal(request)
-        etag = page_etag(body, headers.get("link"), principal.bucket)
+        etag = page_etag(body, None if self.paging.etag_of_body else headers.get("link"), principal.bucket)
         validators = {"etag": etag, "cache-control": "private, max-age=60, s-maxage=60"}
         if etag_matches(request.headers.get("if-none-match"), etag):
             self.listings.not_modified += 1

@@ -49,12 +49,14 @@ class Paging:
     `links(page, last)` replaces the Link relations of a page (rel -> page number; None keeps the real ones);
     `ignore_page` answers page 1's repos whatever page is asked (a proxy that drops the query), with the Link
     header of the page asked; `hidden` leaves repos out of every page (a listing that misses them), while
-    `GET /repos/{owner}/{repo}` still finds them.
+    `GET /repos/{owner}/{repo}` still finds them; `etag_of_body` makes a page's ETag cover its body alone, not its
+    Link header (so a full last page keeps its ETag when a page is added after it).
     """
 
     links: Callable[[int, int], dict[str, int] | None] | None = None
     ignore_page: bool = False
     hidden: set[str] = field(default_factory=set)
+    etag_of_body: bool = False
 
 
 GHES_VERSION = (3, 19)  # the GitHub Enterprise Server a fake GHES plays by default (tools/fidelity checks it)
