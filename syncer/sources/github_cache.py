@@ -31,7 +31,7 @@ import weakref
 import zlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
@@ -149,7 +149,7 @@ class Conditional:
 
     cache: PageCache
     url: str
-    credential: str
+    credential: str = field(repr=False)  # a personal access token itself: never shown
 
     @property
     def _key(self) -> tuple[str, str]:
