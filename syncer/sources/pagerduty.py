@@ -51,6 +51,11 @@ class PagerDutyAccounts:
             return _account_scope(self._source.subdomain)
         return Scope(label=self._label, owns=None)
 
+    @property
+    def rules(self) -> NameFilter:
+        """The include/exclude patterns on the subdomain (the pagerduty section's)."""
+        return self._names
+
     def discover(self) -> list[Discovery]:
         """One Discovery: the account (or none when include/exclude leave it out), or the error that hid it."""
         return [inspection.discovery for inspection in self.inspect()]

@@ -103,6 +103,7 @@ def test_inspect_lists_the_subdomain_and_names_the_pattern_that_dropped_it(
         'matches exclude pattern "ac*", and exclude wins',
     )
     assert accounts.entry_of("acme") == PagerDutyAccount(True, "acme")
+    assert [p.text for p in accounts.rules.exclude] == ["ac*"]
 
 
 def test_eu_host_names_give_the_first_label(pagerduty_api: FakePagerDuty, sleeps: Sleeps) -> None:
