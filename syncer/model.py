@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,12 @@ _LIST_KEYS = {
 }
 
 
+def _fold(text: str) -> str:
+    """`text` case-folded; the same string object when folding changes nothing (the key costs no copy then)."""
+    folded = text.casefold()
+    return text if folded == text else folded
+
+
 @dataclass(frozen=True, order=True)
 class GithubRepo:
     """One entry of `enabled_repos`."""
@@ -43,9 +50,8 @@ class GithubRepo:
     _key: EntryKey = field(init=False, repr=False, compare=False)  # a plan asks each key many times: made once
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "_key", (self.hostname.casefold(), self.github_org_name.casefold(), self.repo_name.casefold())
-        )
+        key = (sys.intern(_fold(self.hostname)), sys.intern(_fold(self.github_org_name)), _fold(self.repo_name))
+        object.__setattr__(self, "_key", key)
 
     def key(self) -> EntryKey:
         """Identity of the entry, compared case-insensitively."""
@@ -74,7 +80,7 @@ class JiraProject:
     _key: EntryKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_key", (self.hostname.casefold(), self.project_key.casefold()))
+        object.__setattr__(self, "_key", (sys.intern(_fold(self.hostname)), _fold(self.project_key)))
 
     def key(self) -> EntryKey:
         """Identity of the entry (account_id is a value, not part of the key)."""
