@@ -1,4 +1,6 @@
-"""`syncer validate`: describe the configuration, and with --online check every credential; the daemon's key check.
+"""`syncer validate`: describe the configuration, and with --online check every credential, then lint the rules of
+every source whose check passed (syncer.lint: a pattern, topic, property value, language, project type or category
+that matches nothing listed is a warning); the daemon's key check.
 
 Everything returned here is shown: URLs without their userinfo (`display_url`), every text redacted.
 """
@@ -8,14 +10,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from syncer import lint
 from syncer.config.schema import Config
 from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import SyncerError, UpstreamError
+from syncer.model import Integration
 from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy
 from syncer.sources import factory
+from syncer.sources.base import Source
 
 log = logging.getLogger("syncer")
 KEY_RECHECK_SECONDS = 60.0
@@ -38,30 +44,57 @@ def describe(config: Config) -> str:
     return redact("\n".join(lines))
 
 
-def online(config: Config) -> list[str]:
-    """Check the Datadog keys and every source's credentials; one line per failure.
+@dataclass(frozen=True)
+class Online:
+    """What `validate --online` found: failed checks (exit 1) and lint warnings (the exit code stays)."""
 
-    Each check is bounded: Datadog's by DATADOG_SECONDS, an integration's sources by its `run_timeout`.
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def online(config: Config) -> Online:
+    """Check the Datadog keys and every source's credentials (one line per failure), then lint every source whose
+    check passed (one line per rule that matches nothing listed).
+
+    Each check is bounded: Datadog's by DATADOG_SECONDS, an integration's sources by its `run_timeout`, and the
+    lint's listings of an integration by another `run_timeout`.
     """
     policy = RetryPolicy(attempts=2)
-    problems = []
+    found = Online()
     with DatadogClient(config.datadog, retry=policy) as datadog:
         try:
             datadog.validate_keys(Deadline(DATADOG_SECONDS, label="the Datadog key check"))
         except SyncerError as exc:
-            problems.append(redact(f"datadog: {exc}"))
+            found.problems.append(redact(f"datadog: {exc}"))
         except Exception as exc:  # an answer nobody planned for is a failed check, not a traceback
-            problems.append(redact(f"datadog: {type(exc).__name__}: {exc}"))
+            found.problems.append(redact(f"datadog: {type(exc).__name__}: {exc}"))
     for integration in config.integrations():
         deadline = Deadline(config.effective(integration).run_timeout_seconds)
-        for source in factory.sources(integration, config, policy, deadline.sleep, deadline=deadline):
+        passed: list[int] = []
+        for index, source in enumerate(factory.sources(integration, config, policy, deadline.sleep, deadline=deadline)):
             try:
                 source.check()
+                passed.append(index)
             except SyncerError as exc:
-                problems.append(redact(f"{integration}: {exc}"))
+                found.problems.append(redact(f"{integration}: {exc}"))
             except Exception as exc:
-                problems.append(redact(f"{integration}: {type(exc).__name__}: {exc}"))
-    return problems
+                found.problems.append(redact(f"{integration}: {type(exc).__name__}: {exc}"))
+        if passed:
+            found.warnings.extend(_lint(config, integration, passed, policy))
+    return found
+
+
+def _lint(config: Config, integration: Integration, passed: list[int], policy: RetryPolicy) -> list[str]:
+    """The lint of the sources at `passed`, listed by sources of their own, bounded by a fresh `run_timeout`."""
+    deadline = Deadline(config.effective(integration).run_timeout_seconds)
+    built = factory.sources(integration, config, policy, deadline.sleep, deadline=deadline)
+    chosen: list[tuple[int, Source]] = [(index, built[index]) for index in passed]
+    try:
+        return lint.warnings(config, integration, chosen)
+    except SyncerError as exc:
+        return [redact(f"{integration}: not linted: {exc}")]
+    except Exception as exc:  # the lint never turns into a traceback nor a failed check
+        return [redact(f"{integration}: not linted: {type(exc).__name__}: {exc}")]
 
 
 class KeyCheck:

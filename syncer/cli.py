@@ -100,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[common], help="run the pipeline twice against the built-in simulator")
     demo.set_defaults(handler=_demo)
+
+    explain = sub.add_parser(
+        "explain", parents=[common], help="why one entry is (or is not) in the desired list; writes nothing"
+    )
+    explain.add_argument(
+        "entry", metavar="ENTRY", help="github.com/ORG/REPO (or HOST/ORG/REPO), jira:SITE/KEY or pagerduty:SUBDOMAIN"
+    )
+    explain.add_argument("--output", choices=("text", "json"), default="text", help="format on stdout")
+    explain.set_defaults(handler=_explain)
     return parser
 
 
@@ -201,11 +210,32 @@ def _validate(args: argparse.Namespace) -> int:
     print(checks.describe(config))
     if not args.online:
         return ExitCode.OK
-    problems = checks.online(config)
-    for line in problems:
+    found = checks.online(config)
+    for line in found.problems:
         print(f"FAILED {line}")
+    for line in found.warnings:
+        print(f"WARNING {line}")
+    problems = found.problems
     print("every credential works" if not problems else f"{len(problems)} check(s) failed")
+    if found.warnings:
+        print(f"{len(found.warnings)} warning(s): rules that match nothing listed (the exit code does not change)")
     return ExitCode.FAILURE if problems else ExitCode.OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from syncer import explain
+
+    config = _load(args)
+    try:
+        found = explain.explain(config, args.entry, args.retry)
+    except explain.BadEntry as exc:
+        print(f"syncer explain: {redact(str(exc))}", file=sys.stderr)
+        return ExitCode.USAGE
+    if args.output == "json":
+        _emit(json.dumps(explain.as_json(found), indent=2))
+    else:
+        _emit(explain.as_text(found))
+    return found.exit_code
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -124,6 +124,16 @@ class JiraProjects:
                     kept.append(entry)
         return tuple(kept)
 
+    def look_up(self, key: str) -> ProjectTraits | None:
+        """One project as `GET /project/{key}` answers it (for `syncer explain`); None when Jira says it does not
+        exist (404). Any other failure raises SyncerError."""
+        path = f"{LIST}/{quote(key, safe='')}"
+        with closing(self._client()) as client:
+            try:
+                return parse_project(client.get(path), client.where(path))
+            except NotFound:
+                return None
+
     def _still_wanted(self, client: JiraClient, key: str, listed: frozenset[str]) -> bool:
         path = f"{LIST}/{quote(key, safe='')}"
         try:
