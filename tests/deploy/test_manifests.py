@@ -7,6 +7,7 @@ scripts/get-helm.sh), then PATH. A missing tool is a test failure, never a skip.
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -19,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -1068,7 +1070,9 @@ def test_helm_secret_env_picks_keys(helm: Callable[..., subprocess.CompletedProc
     assert proc.returncode == 0, proc.stderr
     container = _container(_pod_template(_one(_load(proc.stdout), "Deployment"))["spec"])
     assert "envFrom" not in container
-    picked = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+    picked = {
+        e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})
+    }
     assert picked == {
         key: {"name": "syncer-credentials", "key": key} for key in ("DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN")
     }
@@ -1091,7 +1095,8 @@ def _essentials(docs: list[Doc]) -> Doc:
         "command": container.get("command"),
         "pod_security": pod["securityContext"],
         "container_security": container["securityContext"],
-        "env": container.get("env"),
+        # DD_ENV: the chart sets it only with datadog.env, kustomize always (a placeholder); see the Datadog tests.
+        "env": [e for e in container.get("env", []) if e["name"] != "DD_ENV"],
         "mounts": sorted(container["volumeMounts"], key=lambda m: m["mountPath"]),
         "volume_kinds": {name: sorted(set(v) - {"name"}) for name, v in volumes.items()},
         "secret_files": _secret_files(pod),
@@ -1147,3 +1152,232 @@ def test_secret_example_has_key_names_only() -> None:
     assert all(value == "" for value in values.values()), "the example must not hold values"
     kustomization = yaml.safe_load((DEPLOY / "base" / "kustomization.yaml").read_text())
     assert example.name not in kustomization.get("resources", [])
+
+
+# ------------------------------------------------------------------------- Datadog scraping (SPEC §10)
+
+AD_CHECKS = "ad.datadoghq.com/syncer.checks"
+UST = ("service", "env", "version")
+UST_ENV = {f"DD_{tag.upper()}": f"tags.datadoghq.com/{tag}" for tag in UST}
+SERVICEMONITOR_SCHEMA = Path(__file__).parent / "schemas" / "servicemonitor-monitoring.coreos.com-v1.json"
+HELM_SERVICEMONITOR = ["--set", "serviceMonitor.enabled=true", "--set", "serviceMonitor.interval=30s"]
+
+
+def _chart_app_version() -> str:
+    return str(yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"])
+
+
+def _kustomize_image_tag(mode: str) -> str:
+    kustomization = yaml.safe_load((DEPLOY / "overlays" / mode / "kustomization.yaml").read_text())
+    (image,) = kustomization["images"]
+    return str(image["newTag"])
+
+
+def _ad_checks(pod_template: Doc) -> Doc:
+    """The Autodiscovery annotation of the pod's container, parsed (annotations v2: {check: {init_config,
+    instances}})."""
+    annotations = pod_template["metadata"].get("annotations") or {}
+    container = _container(pod_template["spec"])
+    key = f"ad.datadoghq.com/{container['name']}.checks"
+    assert key in annotations, f"the pod has no {key} annotation: {sorted(annotations)}"
+    checks = json.loads(annotations[key])
+    assert isinstance(checks, dict)
+    return checks
+
+
+def _ust_labels(metadata: Doc) -> dict[str, str]:
+    labels = metadata.get("labels") or {}
+    return {tag: labels[f"tags.datadoghq.com/{tag}"] for tag in UST if f"tags.datadoghq.com/{tag}" in labels}
+
+
+@pytest.mark.parametrize("name", DAEMON_RENDERS)
+def test_daemon_pod_has_the_datadog_openmetrics_check(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    pod = _pod_template(_workload(rendered(name)))
+    checks = _ad_checks(pod)
+    assert list(checks) == ["openmetrics"]
+    assert checks["openmetrics"]["init_config"] == {}
+    (instance,) = checks["openmetrics"]["instances"]
+    assert instance == {
+        "openmetrics_endpoint": f"http://%%host%%:{HTTP_PORT}/metrics",
+        "namespace": "syncer",
+        "metrics": ["syncer_.*"],
+    }
+    ports = {p["containerPort"] for p in _container(pod["spec"])["ports"]}
+    assert int(instance["openmetrics_endpoint"].rsplit(":", 1)[1].split("/")[0]) in ports
+
+
+@pytest.mark.parametrize("name", CRONJOB_RENDERS)
+def test_cronjob_pod_has_no_scrape_check(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    # A CronJob serves no /metrics: an Autodiscovery check there would only report errors.
+    annotations = _pod_template(_workload(rendered(name)))["metadata"].get("annotations") or {}
+    assert not [key for key in annotations if key.startswith("ad.datadoghq.com/")]
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_unified_service_tagging(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    workload = _workload(rendered(name))
+    pod = _pod_template(workload)
+    if name.startswith("kustomize"):
+        # Placeholders a user edits in the overlay's labels (deploy/README.md); version is the image tag.
+        mode = "cronjob" if "cronjob" in name else "daemon"
+        expected = {"service": "syncer", "env": "change-me", "version": _kustomize_image_tag(mode)}
+    else:
+        expected = {"service": "syncer", "version": _chart_app_version()}  # no datadog.env: no env label
+    assert _ust_labels(workload["metadata"]) == expected
+    assert _ust_labels(pod["metadata"]) == expected
+    container = _container(pod["spec"])
+    env = {e["name"]: e for e in container["env"] if e["name"].startswith("DD_")}
+    assert set(env) == {f"DD_{tag.upper()}" for tag in expected}
+    labels = pod["metadata"]["labels"]
+    for var, entry in env.items():
+        assert entry["valueFrom"] == {"fieldRef": {"fieldPath": f"metadata.labels['{UST_ENV[var]}']"}}
+        assert UST_ENV[var] in labels
+
+
+def test_helm_datadog_values_reach_the_pod(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    proc = helm(
+        "template", "syncer", str(CHART),
+        "--set", "datadog.service=idp-syncer",
+        "--set", "datadog.env=prod",
+        "--set-string", "datadog.version=1.2.3",
+        "--set", "daemon.port=9090",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    deployment = _one(_load(proc.stdout), "Deployment")
+    pod = _pod_template(deployment)
+    expected = {"service": "idp-syncer", "env": "prod", "version": "1.2.3"}
+    assert _ust_labels(deployment["metadata"]) == expected
+    assert _ust_labels(pod["metadata"]) == expected
+    assert {e["name"] for e in _container(pod["spec"])["env"]} >= set(UST_ENV)
+    (instance,) = _ad_checks(pod)["openmetrics"]["instances"]
+    assert instance["openmetrics_endpoint"] == "http://%%host%%:9090/metrics"
+
+
+def test_helm_autodiscovery_can_be_turned_off(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    proc = helm("template", "syncer", str(CHART), "--set", "datadog.autodiscovery=false")
+    assert proc.returncode == 0, proc.stderr
+    pod = _pod_template(_one(_load(proc.stdout), "Deployment"))
+    assert AD_CHECKS not in (pod["metadata"].get("annotations") or {})
+    assert _ust_labels(pod["metadata"])["service"] == "syncer", "the labels stay: they tag logs and traces too"
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--set", "datadog.autodiscovery=yes"], "/datadog/autodiscovery"),
+        (["--set", "datadog.env=not a label"], "/datadog/env"),
+        (["--set", "datadog.bogus=1"], "bogus"),
+        (
+            ["--set", "serviceMonitor.enabled=true", "--set", "serviceMonitor.interval=often"],
+            "/serviceMonitor/interval",
+        ),
+        (["--set", "mode=cronjob", "--set", "serviceMonitor.enabled=true"], "serviceMonitor.enabled needs mode"),
+    ],
+)
+def test_helm_rejects_bad_datadog_values(
+    args: list[str], complaint: str, helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    proc = helm("template", "syncer", str(CHART), *args)
+    assert proc.returncode != 0, f"helm template {' '.join(args)} should fail"
+    assert complaint in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("name", HELM_RENDERS)
+def test_no_servicemonitor_unless_enabled(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    assert "ServiceMonitor" not in {d["kind"] for d in rendered(name)}
+
+
+@cache
+def _servicemonitor_validator() -> Any:
+    """The CRD's own schema (vendored from the Prometheus Operator), made strict the way kubernetes-validate
+    --strict is: an object that lists its properties accepts no others, unless it preserves unknown fields."""
+
+    def strict(node: Any) -> Any:
+        if isinstance(node, dict):
+            node = {key: strict(value) for key, value in node.items()}
+            if (
+                "properties" in node
+                and "additionalProperties" not in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")
+            ):
+                node["additionalProperties"] = False
+            return node
+        if isinstance(node, list):
+            return [strict(item) for item in node]
+        return node
+
+    schema = strict(json.loads(SERVICEMONITOR_SCHEMA.read_text()))
+    # metadata is an ObjectMeta: the CRD schema leaves it open; kubernetes-validate checks it elsewhere.
+    schema["properties"]["metadata"].pop("additionalProperties", None)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def _servicemonitor_errors(doc: Doc) -> list[str]:
+    return [
+        f"{'.'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in _servicemonitor_validator().iter_errors(doc)
+    ]
+
+
+def test_servicemonitor_schema_catches_mistakes() -> None:
+    good = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {"matchLabels": {"a": "b"}}, "endpoints": [{"port": "http", "path": "/metrics"}]},
+    }
+    assert _servicemonitor_errors(good) == []
+    for bad_spec in (
+        {"endpoints": [{"port": "http"}]},  # no selector (required)
+        {**good["spec"], "endpoints": [{"port": "http", "interval": "often"}]},
+        {**good["spec"], "endpoints": [{"port": "http", "targetPortt": 8080}]},
+        {**good["spec"], "bogus": True},
+    ):
+        assert _servicemonitor_errors({**good, "spec": bad_spec}), bad_spec
+
+
+def _check_servicemonitor(docs: list[Doc], interval: str) -> None:
+    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    errors = _servicemonitor_errors(monitor)
+    assert not errors, f"the ServiceMonitor does not match its CRD schema: {errors}"
+    for doc in docs:
+        if doc["kind"] != "ServiceMonitor":
+            for version in K8S_VERSIONS:
+                kubernetes_validate.validate(doc, version, strict=True)
+    service = _one(docs, "Service")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector and selector.items() <= service["metadata"]["labels"].items(), "it selects no Service"
+    assert monitor.get("metadata", {}).get("namespace") == service.get("metadata", {}).get("namespace")
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}, "it must name a Service port"
+    assert endpoint["path"] == "/metrics"
+    assert endpoint["interval"] == interval
+    # The Service port leads to the container's port serving /metrics.
+    (port,) = [p for p in service["spec"]["ports"] if p["name"] == endpoint["port"]]
+    container_ports = {p["name"] for p in _container(_pod_template(_workload(docs))["spec"])["ports"]}
+    assert port["targetPort"] in container_ports
+
+
+def test_helm_servicemonitor(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    proc = helm("template", "syncer", str(CHART), *HELM_SERVICEMONITOR, "--set", "serviceMonitor.labels.release=kps")
+    assert proc.returncode == 0, proc.stderr
+    docs = _load(proc.stdout)
+    _check_servicemonitor(docs, "30s")
+    assert _one(docs, "ServiceMonitor")["metadata"]["labels"]["release"] == "kps"
+    lint = helm("lint", "--strict", str(CHART), *HELM_SERVICEMONITOR)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_kustomize_servicemonitor_component(kubectl: str, tmp_path: Path) -> None:
+    shutil.copytree(DEPLOY, tmp_path / "deploy")
+    overlay = tmp_path / "deploy" / "overlays" / "daemon"
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    kustomization["components"] = ["../../components/servicemonitor"]
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    proc = subprocess.run([kubectl, "kustomize", str(overlay)], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    _check_servicemonitor(_load(proc.stdout), "60s")
+    component = yaml.safe_load((DEPLOY / "components" / "servicemonitor" / "kustomization.yaml").read_text())
+    assert component["kind"] == "Component"

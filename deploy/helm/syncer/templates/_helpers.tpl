@@ -29,6 +29,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/part-of: syncer
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{ include "syncer.datadogLabels" . }}
+{{- end -}}
+
+{{/* Datadog unified service tagging: the pod's DD_SERVICE / DD_ENV / DD_VERSION come from these labels. */}}
+{{- define "syncer.datadogLabels" -}}
+tags.datadoghq.com/service: {{ .Values.datadog.service | quote }}
+{{- with .Values.datadog.env }}
+tags.datadoghq.com/env: {{ . | quote }}
+{{- end }}
+tags.datadoghq.com/version: {{ default .Chart.AppVersion .Values.datadog.version | quote }}
+{{- end -}}
+
+{{/* The Datadog Agent's Autodiscovery check for the syncer container (annotations v2, Agent 7.36+). */}}
+{{- define "syncer.datadogChecks" -}}
+{{- $instance := dict "openmetrics_endpoint" (printf "http://%%%%host%%%%:%d/metrics" (int .Values.daemon.port)) "namespace" "syncer" "metrics" (list "syncer_.*") -}}
+{{- dict "openmetrics" (dict "init_config" (dict) "instances" (list $instance)) | toJson -}}
 {{- end -}}
 
 {{- define "syncer.serviceAccountName" -}}
@@ -138,6 +154,9 @@ not kept). Keys the chart writes must not be set in `config` as well: that is an
 
 {{/* Combinations the values schema cannot express. Rendered (as nothing) by the ConfigMap. */}}
 {{- define "syncer.checkValues" -}}
+{{- if and .Values.serviceMonitor.enabled (ne .Values.mode "daemon") -}}
+{{- fail "serviceMonitor.enabled needs mode: daemon (a CronJob serves no /metrics)" -}}
+{{- end -}}
 {{- if and .Values.ingress.enabled (ne .Values.mode "daemon") -}}
 {{- fail "ingress.enabled needs mode: daemon (a CronJob serves no HTTP)" -}}
 {{- end -}}
@@ -168,6 +187,7 @@ metadata:
   labels:
     {{- include "syncer.selectorLabels" . | nindent 4 }}
     app.kubernetes.io/part-of: syncer
+    {{- include "syncer.datadogLabels" . | nindent 4 }}
     {{- with .Values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -177,6 +197,9 @@ metadata:
     prometheus.io/scrape: "true"
     prometheus.io/port: {{ .Values.daemon.port | quote }}
     prometheus.io/path: /metrics
+    {{- end }}
+    {{- if and (eq .Values.mode "daemon") .Values.datadog.autodiscovery }}
+    ad.datadoghq.com/syncer.checks: {{ include "syncer.datadogChecks" . | quote }}
     {{- end }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
@@ -210,6 +233,20 @@ spec:
           value: /etc/syncer/config.yaml
         - name: TMPDIR
           value: /tmp
+        - name: DD_SERVICE
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.labels['tags.datadoghq.com/service']
+        {{- if .Values.datadog.env }}
+        - name: DD_ENV
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.labels['tags.datadoghq.com/env']
+        {{- end }}
+        - name: DD_VERSION
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.labels['tags.datadoghq.com/version']
         {{- range .Values.secretEnv }}
         - name: {{ . }}
           valueFrom:
