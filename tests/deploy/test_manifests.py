@@ -1381,3 +1381,17 @@ def test_kustomize_servicemonitor_component(kubectl: str, tmp_path: Path) -> Non
     _check_servicemonitor(_load(proc.stdout), "60s")
     component = yaml.safe_load((DEPLOY / "components" / "servicemonitor" / "kustomization.yaml").read_text())
     assert component["kind"] == "Component"
+
+
+def test_deploy_readme_documents_the_datadog_values() -> None:
+    readme = (DEPLOY / "README.md").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for group in ("datadog", "serviceMonitor"):
+        for key in values[group]:
+            assert f"`{group}.{key}`" in readme or f"`{key}`" in readme, f"deploy/README.md: {group}.{key}"
+    section = readme.split("### Datadog scraping\n", 1)[1].split("\n### ", 1)[0]
+    (annotation,) = re.findall(r"```yaml\n(ad\.datadoghq\.com/.*?)```", section, re.S)
+    shown = json.loads(yaml.safe_load(annotation)[AD_CHECKS])
+    deployment = yaml.safe_load((DEPLOY / "overlays" / "daemon" / "deployment.yaml").read_text())
+    assert shown == json.loads(deployment["spec"]["template"]["metadata"]["annotations"][AD_CHECKS])
+    assert "../../components/servicemonitor" in section
