@@ -1,9 +1,9 @@
 """deploy/datadog: the dashboard and monitors deserialize with the official client and query only exported metrics.
 
-SPEC §10 (Assets). The Agent's OpenMetrics (v2) check, with namespace `syncer` and the raw prefix `syncer_` taken
-off, names a Prometheus counter `syncer.<name>.count` (the family name, without `_total`), a gauge
-`syncer.<name>`, a histogram `syncer.<name>.bucket`, `.sum` and `.count`; its service check is
-`syncer.openmetrics.health`. Every `syncer.*` name a query uses must be one of those, derived from
+SPEC §10 (Assets). The Agent's OpenMetrics (v2) check of the pod's annotation (namespace `syncer`, metrics
+`syncer_.*`, no raw prefix taken off) names a Prometheus counter `syncer.<name>.count` (the family name, such as
+`syncer_runs`, without `_total`), a gauge `syncer.<name>`, a histogram `syncer.<name>.bucket`, `.sum` and `.count`;
+its service check is `syncer.openmetrics.health`. Every `syncer.*` name a query uses must be one of those, derived from
 `syncer.metrics.REGISTRY`, so a widget or monitor on a metric syncer does not export fails here.
 """
 
@@ -51,7 +51,7 @@ def _exported() -> set[str]:
     names: set[str] = set()
     for family in REGISTRY.collect():
         assert family.name.startswith("syncer_"), family.name
-        base = f"{NAMESPACE}.{family.name.removeprefix('syncer_')}"
+        base = f"{NAMESPACE}.{family.name}"
         if family.type == "counter":
             names.add(f"{base}.count")
         elif family.type == "gauge":
@@ -128,12 +128,12 @@ def test_the_strict_deserialization_fails_on_a_wrong_asset(path: Path, model: ty
 def test_the_agent_names_of_the_exported_metrics() -> None:
     exported = _exported()
     assert {
-        "syncer.runs.count",
-        "syncer.entries",
-        "syncer.run_duration_seconds.bucket",
-        "syncer.run_duration_seconds.sum",
-        "syncer.run_duration_seconds.count",
-        "syncer.last_success_timestamp_seconds",
+        "syncer.syncer_runs.count",
+        "syncer.syncer_entries",
+        "syncer.syncer_run_duration_seconds.bucket",
+        "syncer.syncer_run_duration_seconds.sum",
+        "syncer.syncer_run_duration_seconds.count",
+        "syncer.syncer_last_success_timestamp_seconds",
     } <= exported
     assert not any(name.endswith(("_total.count", "_created")) for name in exported)
 
@@ -153,22 +153,22 @@ def test_the_monitors_query_only_exported_metrics() -> None:
 
 
 def test_the_name_check_catches_a_metric_syncer_does_not_export() -> None:
-    assert _queried(["sum:syncer.runs_total.count{*}.as_count()"]) - _exported() == {"syncer.runs_total.count"}
-    assert _queried(["max:syncer.entries.count{*}"]) - _exported() == {"syncer.entries.count"}
+    assert _queried(["sum:syncer.syncer_runs_total.count{*}.as_count()"]) - _exported() == {"syncer.syncer_runs_total.count"}
+    assert _queried(["max:syncer.syncer_entries.count{*}"]) - _exported() == {"syncer.syncer_entries.count"}
 
 
 def test_the_dashboard_shows_what_spec_lists() -> None:
     queried = _queried(_dashboard_queries())
     for metric in (
-        "syncer.runs.count",
-        "syncer.entries",
-        "syncer.changes.count",
-        "syncer.last_success_timestamp_seconds",
-        "syncer.source_errors.count",
-        "syncer.http_requests.count",
-        "syncer.rate_limit_remaining",
-        "syncer.webhook_deliveries.count",
-        "syncer.run_duration_seconds.sum",
+        "syncer.syncer_runs.count",
+        "syncer.syncer_entries",
+        "syncer.syncer_changes.count",
+        "syncer.syncer_last_success_timestamp_seconds",
+        "syncer.syncer_source_errors.count",
+        "syncer.syncer_http_requests.count",
+        "syncer.syncer_rate_limit_remaining",
+        "syncer.syncer_webhook_deliveries.count",
+        "syncer.syncer_run_duration_seconds.sum",
     ):
         assert metric in queried, metric
     for query in _dashboard_queries():
@@ -183,8 +183,8 @@ def test_the_monitors_cover_what_spec_lists() -> None:
     def has(*parts: str) -> bool:
         return any(all(part in query for part in parts) for query in queries)
 
-    assert has("syncer.runs.count", "result:success", "< 1")
-    assert has("syncer.runs.count", "result:refused")
-    assert has("syncer.source_errors.count")
-    assert has("syncer.webhook_deliveries.count", "result:unauthorized")
+    assert has("syncer.syncer_runs.count", "result:success", "< 1")
+    assert has("syncer.syncer_runs.count", "result:refused")
+    assert has("syncer.syncer_source_errors.count")
+    assert has("syncer.syncer_webhook_deliveries.count", "result:unauthorized")
     assert has(SERVICE_CHECK)
