@@ -5,12 +5,24 @@ httpx, httpcore, pagerduty, uvicorn, apscheduler, ...) — first goes through `R
 its arguments merged in), its extra fields (recursively), its exception text and its stack text are passed
 through the one redactor (`syncer.redact`). The formatters redact the final line once more, so a value that
 only becomes text when it is rendered is masked too.
+
+JSON lines use Datadog's reserved attributes (SPEC §10): `timestamp` (RFC 3339, UTC, milliseconds), `status`
+(`debug`, `info`, `warning`, `error`; CRITICAL is `critical`, a status Datadog knows), `message`,
+`logger: {"name": ...}`, `error: {"kind", "message", "stack"}` for an exception, `service` (`DD_SERVICE`, default
+`syncer`) and `env` / `version` (`DD_ENV` / `DD_VERSION`, only when set). A record's extra fields stay nested
+objects and lists; a key with dots (`"http.status"`) becomes nested objects (`{"http": {"status": ...}}`), so no
+key ever holds a dot. An extra whose top-level name is a reserved attribute (`status`, `message`, `error`,
+`logger`, `host`, ...) never replaces it: it is kept under `fields` instead (`{"fields": {"status": ...}}`).
+
+Text lines (a terminal) are one line per record, `HH:MM:SS LEVEL message  [key=value ...]`, values shown as JSON
+scalars (`dry_run=true`, `count=3`, `user=null`), never Python reprs.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import traceback
@@ -20,7 +32,8 @@ from typing import TextIO
 
 from syncer.redact import redact, redact_value
 
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_ERROR = "_syncer_error"  # the exception's kind and (redacted) message, kept when the filter turns it into text
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", _ERROR}
 LIBRARY_LOGGERS = (
     "urllib3",
     "requests",
@@ -52,6 +65,8 @@ class RedactFilter(logging.Filter):
         for key, value in _extra(record).items():
             record.__dict__[key] = redact_value(value)
         if record.exc_info and record.exc_info[0] is not None:
+            kind, value = record.exc_info[0], record.exc_info[1]
+            record.__dict__[_ERROR] = (kind.__name__, redact(str(value)) if value is not None else "")
             record.exc_text = redact(_exception_text(record.exc_info))
             record.exc_info = None
         elif record.exc_text:
@@ -73,23 +88,133 @@ def _exception(formatter: logging.Formatter, record: logging.LogRecord) -> str |
     return record.exc_text or None
 
 
+RESERVED = frozenset(
+    {
+        "timestamp",
+        "date",
+        "status",
+        "message",
+        "msg",
+        "logger",
+        "error",
+        "service",
+        "env",
+        "version",
+        "host",
+        "hostname",
+        "source",
+        "ddsource",
+        "ddtags",
+        "tags",
+        "trace_id",
+        "span_id",
+        "dd",
+        "fields",
+    }
+)
+_STATUS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warning", "ERROR": "error", "CRITICAL": "critical"}
+
+
+def _status(record: logging.LogRecord) -> str:
+    if record.levelname in _STATUS:
+        return _STATUS[record.levelname]
+    if record.levelno >= logging.CRITICAL:
+        return "critical"
+    if record.levelno >= logging.ERROR:
+        return "error"
+    if record.levelno >= logging.WARNING:
+        return "warning"
+    return "info" if record.levelno >= logging.INFO else "debug"
+
+
+def _merge(into: dict[str, object], key: object, value: object) -> None:
+    """Puts `value` at `key` in `into`, a dotted key as nested objects; objects at the same place are merged."""
+    parts = [part for part in str(key).split(".") if part] or [str(key) or "_"]
+    here = into
+    for part in parts[:-1]:
+        child = here.get(part)
+        if not isinstance(child, dict):
+            child = {} if child is None else {"value": child}
+            here[part] = child
+        here = child
+    value = _nested(value)
+    last = parts[-1]
+    if isinstance(value, dict) and isinstance(here.get(last), dict):
+        for k, v in value.items():
+            _merge(here[last], k, v)  # type: ignore[arg-type]
+    else:
+        here[last] = value
+
+
+def _nested(value: object) -> object:
+    """`value` with every mapping's dotted keys made nested objects, tuples and sets as lists."""
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for k, v in value.items():
+            _merge(out, k, v)
+        return out
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_nested(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return value
+
+
+def _exception_parts(formatter: logging.Formatter, record: logging.LogRecord) -> dict[str, str] | None:
+    if record.exc_info and record.exc_info[0] is not None:
+        kind, value = record.exc_info[0], record.exc_info[1]
+        return {
+            "kind": kind.__name__,
+            "message": str(value) if value is not None else "",
+            "stack": formatter.formatException(record.exc_info),
+        }
+    if not record.exc_text:
+        return None
+    stack = record.exc_text
+    known = record.__dict__.get(_ERROR)
+    if isinstance(known, tuple) and len(known) == 2:
+        return {"kind": str(known[0]), "message": str(known[1]), "stack": stack}
+    last = stack.rstrip("\n").rsplit("\n", 1)[-1]
+    name, _, message = last.partition(": ")
+    return {"kind": name.strip().rsplit(".", 1)[-1] or "Exception", "message": message.strip(), "stack": stack}
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and the record's extra fields."""
+    """One JSON object per line with Datadog's reserved attributes and the record's extra fields (nested)."""
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
+            "timestamp": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+            + f"{int(record.msecs):03d}Z",
+            "status": _status(record),
             "message": record.getMessage(),
+            "logger": {"name": record.name},
+            "service": os.environ.get("DD_SERVICE") or "syncer",
         }
-        out.update(_extra(record))
-        exception = _exception(self, record)
-        if exception:
-            out["exception"] = exception
+        for key in ("env", "version"):
+            tag = os.environ.get(f"DD_{key.upper()}")
+            if tag:
+                out[key] = tag
+        collided: dict[str, object] = {}
+        for key, value in _extra(record).items():
+            top = str(key).split(".", 1)[0]
+            _merge(collided if top in RESERVED else out, key, value)
+        if collided:
+            out["fields"] = collided
+        error = _exception_parts(self, record)
+        if error:
+            out["error"] = error
         if record.stack_info:
-            out["stack"] = record.stack_info
+            _merge(out, "logger.stack", record.stack_info)
         return redact(json.dumps(redact_value(out), default=str))
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, str):
+        return value if value and not any(c.isspace() or c in '"=[]' for c in value) else json.dumps(value)
+    try:
+        return json.dumps(_nested(value), default=str, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return json.dumps(str(value))
 
 
 class TextFormatter(logging.Formatter):
@@ -97,7 +222,9 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
-        extra = " ".join(f"{k}={v}" for k, v in _extra(record).items() if k not in ("event", "sources", "errors"))
+        extra = " ".join(
+            f"{k}={_scalar(v)}" for k, v in _extra(record).items() if k not in ("event", "sources", "errors")
+        )
         line = f"{stamp} {record.levelname:<7} {record.getMessage()}"
         if extra:
             line += f"  [{extra}]"

@@ -97,7 +97,7 @@ def test_library_debug_records_are_redacted_in_message_args_extra_and_exception(
     err = capsys.readouterr().err
     _assert_clean(err, SECRET)
     if fmt == "json":
-        assert {json.loads(line)["logger"] for line in _lines(err)} == set(LIBRARIES)
+        assert {json.loads(line)["logger"]["name"] for line in _lines(err)} == set(LIBRARIES)
     assert err.count("in the extra") == len(LIBRARIES)
     assert "Traceback" in err
     assert "ValueError: upstream said: Bad credentials ***" in err

@@ -94,7 +94,7 @@ def test_upstream_errors_echoing_credentials_never_show_in_status_readyz_answers
     assert MASK in shown["readyz"]
     assert MASK in shown["status"]
     assert "Bad credentials" in shown["log"]
-    assert '"level": "debug"' in shown["log"]  # library debug lines were there, and masked
+    assert '"status": "debug"' in shown["log"]  # library debug lines were there, and masked
 
 
 class Leaky:
