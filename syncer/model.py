@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -159,6 +159,12 @@ class Scope:
     def covers(self, entry: Entry) -> bool:
         """True when this scope answers for the entry."""
         return self.owns is not None and entry.key()[: len(self.owns)] == self.owns
+
+
+def orgs_on(hostname: str, scopes: Sequence[Scope]) -> frozenset[str]:
+    """The case-folded orgs the GitHub scopes among `scopes` name on this host."""
+    host = hostname.casefold()
+    return frozenset(s.owns[1] for s in scopes if s.owns is not None and len(s.owns) == 2 and s.owns[0] == host)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from urllib.parse import urlparse
 
 from syncer.config.schema import Config, GithubSource, JiraSource
-from syncer.model import Integration, Scope
+from syncer.model import Integration, Scope, orgs_on
 
 GITHUB_COM = "github.com"
 
@@ -45,7 +45,7 @@ def narrowed(config: Config, integration: Integration, scopes: Sequence[Scope]) 
         github_sources = [
             source.model_copy(update={"orgs": orgs})
             for source in config.github.sources
-            if (orgs := _orgs_of(source, owned)) is None or orgs
+            if (orgs := _orgs_of(source, scopes)) is None or orgs
         ]
         return config.model_copy(update={"github": config.github.model_copy(update={"sources": github_sources})})
     if integration is Integration.JIRA and config.jira is not None:
@@ -54,11 +54,10 @@ def narrowed(config: Config, integration: Integration, scopes: Sequence[Scope]) 
     return config
 
 
-def _orgs_of(source: GithubSource, owned: set[tuple[str, ...]]) -> list[str] | None:
-    """The configured orgs of `source` among the owned keys ([]: none); None for an app without `orgs`, which
-    keeps taking the orgs it is installed on (the factory's `targeted` narrows those to the scopes)."""
-    host = source.hostname.casefold()
-    wanted = {key[1] for key in owned if len(key) == 2 and key[0] == host}
+def _orgs_of(source: GithubSource, scopes: Sequence[Scope]) -> list[str] | None:
+    """The configured orgs of `source` the scopes name ([]: none); None for an app without `orgs`, which keeps
+    taking the orgs it is installed on (the factory's `targeted` narrows those to the scopes)."""
+    wanted = orgs_on(source.hostname, scopes)
     if source.orgs:
         return [org for org in source.orgs if org.casefold() in wanted]
     return None if wanted else []

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from syncer.config.schema import Config, GithubSection, JiraSection, PagerDutySection
 from syncer.deadline import Deadline
 from syncer.filters import NameFilter
-from syncer.model import Entry, Integration, Scope
+from syncer.model import Entry, Integration, Scope, orgs_on
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Source
 from syncer.sources.github import GithubRepos
@@ -36,12 +36,12 @@ def sources(
     section = config.section(integration)
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):
-        built = []
+        built: list[Source] = []
         for s in section.sources:
-            orgs = _orgs_on(s.hostname, targeted) if targeted else None
+            orgs = orgs_on(s.hostname, targeted) if targeted else None
             if orgs is None or orgs:
                 built.append(GithubRepos(s, concurrency, policy, sleep, deadline=deadline, cache=cache, only_orgs=orgs))
-        return list(built)
+        return built
     if isinstance(section, JiraSection):
         return [JiraProjects(s, policy, sleep, deadline=deadline) for s in section.sources]
     if isinstance(section, PagerDutySection):
@@ -51,12 +51,6 @@ def sources(
             for index, s in enumerate(section.sources)
         ]
     return []
-
-
-def _orgs_on(hostname: str, targeted: Sequence[Scope]) -> frozenset[str]:
-    """The case-folded orgs the targeted scopes name on this GitHub host."""
-    host = hostname.casefold()
-    return frozenset(s.owns[1] for s in targeted if s.owns is not None and len(s.owns) == 2 and s.owns[0] == host)
 
 
 def extra(integration: Integration, config: Config) -> list[Entry]:
