@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from syncer import filters
 from syncer.config import schedule
+from syncer.config.http import HttpConfig
 from syncer.config.selectors import CustomProperties, Names, PushedWithin
 from syncer.config.settings import RunSettings, Strict
 from syncer.config.values import Flag, Int, PrivateKey, Secret, check_hostname, check_url, duration
@@ -57,6 +58,7 @@ class DatadogConfig(Strict):
     api_key: Secret
     app_key: Secret
     api_url: str | None = None
+    events: Flag = False  # post a Datadog change event for every applied write (SPEC §10)
 
     _url = field_validator("api_url")(check_url)
 
@@ -296,6 +298,7 @@ class Config(Strict):
     datadog: DatadogConfig
     state: StateConfig = Field(default_factory=StateConfig)
     webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
     defaults: RunSettings = Field(default_factory=RunSettings)
     github: GithubSection | None = None
     jira: JiraSection | None = None
