@@ -15,30 +15,43 @@ from pydantic import BaseModel, SecretStr
 
 from syncer.config.files import SECRET_LIMIT, read_text
 from syncer.config.interpolation import SECRET_KEYS
+from syncer.config.problems import FILE_SUFFIX, Problems
 from syncer.config.schema import Config
 from syncer.errors import ConfigError
 from syncer.redact import REDACTOR
 
-SUFFIX = "_file"
+SUFFIX = FILE_SUFFIX
+UNREAD = "(unread)"  # stands for a secret whose file could not be read; never validated into a configuration
 PEM_LINE = 16  # PEM body lines at least this long are masked on their own too
 
 
-def read_files(section: dict[str, object], where: str, base: Path | None) -> dict[str, object]:
-    """Replace `<secret>_file: PATH` with `<secret>: <file contents>` in one mapping."""
+def read_files(section: dict[str, object], where: str, base: Path | None, found: Problems) -> dict[str, object]:
+    """Replace `<secret>_file: PATH` with `<secret>: <file contents>` in one mapping; record what goes wrong.
+
+    A file that cannot be read leaves UNREAD as the secret, so the models still judge the rest of the mapping.
+    """
     for key in [k for k in section if k.endswith(SUFFIX) and k.removesuffix(SUFFIX) in SECRET_KEYS]:
         secret = key.removesuffix(SUFFIX)
         name = f"{where}.{key}" if where else key
-        if section.get(secret) is not None:
-            raise ConfigError(f"{name}: give either {secret} or {key}, not both")
         path = section.pop(key)
+        if section.get(secret) is not None:
+            found.add(name, f"give either {secret} or {key}, not both")
+            continue
+        section[secret] = UNREAD
         if not isinstance(path, str) or not path.strip():
-            raise ConfigError(f"{name}: must be a file path")
+            found.add(name, "must be a file path")
+            continue
         file = Path(path)
         if base is not None and not file.is_absolute():
             file = base / file
-        value = read_text(file, SECRET_LIMIT, name).strip()
+        try:
+            value = read_text(file, SECRET_LIMIT, name).strip()
+        except ConfigError as exc:
+            found.add_error(name, exc)
+            continue
         if not value:
-            raise ConfigError(f"{name}: {file} is empty")
+            found.add(name, f"{file} is empty")
+            continue
         section[secret] = value
     return section
 

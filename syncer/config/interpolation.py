@@ -5,7 +5,8 @@
   or `}`: nesting such as `${A:-${B}}` is an error);
 - `$$` is a literal `$`;
 - anything else that starts with `${` (unterminated, empty, a bad name, another operator) is an error;
-- a bare `$NAME` (a `$` before a letter or `_`) is an error in every value: it was meant as a variable;
+- a bare `$NAME` (a `$` before a letter or `_`) is an error in every value: it was meant as a variable, and the
+  error says to write `${NAME}` (naming it, except where that would show part of a secret);
 - in a secret (token, api_token, api_key, app_key, private_key, secret) every `$` must be `$$`, `${NAME}` or
   `${NAME:-default}`; elsewhere a `$` before anything else stays literal (`re:^v[0-9]+$` is a regex).
 
@@ -23,6 +24,7 @@ from syncer.errors import ConfigError
 
 SECRET_KEYS = frozenset({"token", "api_token", "api_key", "app_key", "private_key", "secret"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_STYLE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _HOW = "write ${NAME} for an environment variable, or $$ for a literal $"
 
 
@@ -48,7 +50,9 @@ def interpolate(text: str, env: Mapping[str, str], where: str, secret: bool) -> 
             out.append(value)
             substituted = True
         elif following and (following.isalpha() or following == "_") and following.isascii():
-            raise ConfigError(f"{where}: a bare $NAME (at character {dollar + 1}) is not replaced: {_HOW}")
+            raise ConfigError(
+                f"{where}: a bare $NAME (at character {dollar + 1}) is not replaced: {_bare(text, dollar, secret)}"
+            )
         elif secret:
             raise ConfigError(f"{where}: a lone $ (at character {dollar + 1}) in a secret: {_HOW}")
         else:
@@ -56,6 +60,19 @@ def interpolate(text: str, env: Mapping[str, str], where: str, secret: bool) -> 
             i = dollar + 1
     result = "".join(out)
     return EnvText(result) if substituted else result
+
+
+def _bare(text: str, dollar: int, secret: bool) -> str:
+    """How to write the variable a bare `$NAME` meant: named, unless that could show part of a secret.
+
+    In a secret the name is shown only when the whole value is `$NAME` with NAME in the environment's style
+    (`$GITHUB_TOKEN`): a literal secret that merely contains a `$` keeps its text to itself.
+    """
+    match = _NAME.match(text, dollar + 1)
+    name = match.group(0) if match else ""
+    if secret and not (text.strip() == f"${name}" and _ENV_STYLE.match(name)):
+        return _HOW
+    return f"write ${{{name}}} for the environment variable {name}, or $$ for a literal $"
 
 
 def _braced(text: str, dollar: int, env: Mapping[str, str], where: str) -> tuple[str, int]:

@@ -1,8 +1,9 @@
 """Reading the configuration file: YAML, ${VAR} interpolation, *_file secrets, env defaults, clear errors.
 
-Every problem is a ConfigError naming the file or the key (the CLI exits 2), never a traceback, never a secret's
-value. The rules on input (sizes, file kinds, YAML aliases and keys, the `${...}` grammar) live in config.files,
-config.yamlfile and config.interpolation; a configuration that loads has its secrets registered with the redactor.
+Every problem is found before anything is reported: one ConfigError (the CLI exits 2) lists them all, each with its
+file:line and dotted key (config.problems), never a traceback, never a secret's value. The rules on input (sizes,
+file kinds, YAML aliases and keys, the `${...}` grammar) live in config.files, config.yamlfile and
+config.interpolation; a configuration that loads has its secrets registered with the redactor.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from syncer.config import credentials, yamlfile
+from syncer.config import credentials, keys, problems, yamlfile
 from syncer.config.files import CONFIG_LIMIT, read_text
 from syncer.config.interpolation import SECRET_KEYS, interpolate
+from syncer.config.problems import Problems
 from syncer.config.schema import Config
 from syncer.config.values import kind
 from syncer.errors import ConfigError
@@ -28,32 +30,43 @@ _TYPE_ERRORS = {"int_type", "bool_type", "string_type", "float_type", "list_type
 
 
 def load(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
-    """Load and validate a configuration file; raise ConfigError naming the key on any problem."""
+    """Load and validate a configuration file; ConfigError listing every problem, each with its file:line."""
     environ = os.environ if env is None else env
     file = Path(path)
     text = read_text(file, CONFIG_LIMIT)
-    tree = yamlfile.load(text, str(file))
-    if tree is None:
-        tree = {}
+    document = yamlfile.load_marked(text, str(file))
+    tree = {} if document.data is None else document.data
     if not isinstance(tree, dict):
-        raise ConfigError(f"{file}: the top level must be a mapping of sections")
-    return parse(tree, environ, origin=str(file), base=file.parent)
+        raise problems.single(str(file), "the top level must be a mapping of sections", 1)
+    return parse(tree, environ, origin=str(file), base=file.absolute().parent, lines=document.lines)
 
 
-def parse(tree: dict[str, object], env: Mapping[str, str], origin: str = "config", base: Path | None = None) -> Config:
-    """Validate an already-parsed configuration tree; relative `*_file` paths are relative to `base`."""
-    try:
-        resolved = _resolve(tree, env, "", base)
-        if not isinstance(resolved, dict):  # a mapping resolves to a mapping; this names the bug if it did not
-            raise ConfigError(f"the top level resolved to {kind(resolved)}, not a mapping of sections")
-        _datadog_defaults(resolved, env)
-    except ConfigError as exc:
-        raise ConfigError(redact(f"{origin}: {exc}")) from None
+def parse(
+    tree: dict[str, object],
+    env: Mapping[str, str],
+    origin: str = "config",
+    base: Path | None = None,
+    lines: Mapping[str, int] | None = None,
+) -> Config:
+    """Validate an already-parsed configuration tree; relative `*_file` paths are relative to `base`.
+
+    Every problem is collected (interpolation, secret files, environment defaults, then the models) and reported
+    in one ConfigError; `lines` (from yamlfile.load_marked) places each on its line of `origin`.
+    """
+    found = Problems()
+    resolved = _resolve(tree, env, "", base, found)
+    if not isinstance(resolved, dict):  # a mapping resolves to a mapping; this names the bug if it did not
+        raise problems.single(origin, f"the top level resolved to {kind(resolved)}, not a mapping of sections")
+    _datadog_defaults(resolved, env, found)
+    config = None
     try:
         config = Config.model_validate(resolved)
     except ValidationError as exc:
-        message = _scrub(f"{origin}: invalid configuration:\n{_describe(exc)}", resolved)
-        raise ConfigError(message) from None
+        for key, message in _describe(exc):
+            if not found.covers(key):
+                found.add(key, message)
+    if found or config is None:
+        raise ConfigError(_scrub(problems.render(origin, found, lines), resolved)) from None
     register_secrets(config)
     return config
 
@@ -63,21 +76,30 @@ def register_secrets(config: Config) -> None:
     credentials.register(config)
 
 
-def _resolve(node: Tree, env: Mapping[str, str], where: str, base: Path | None) -> Tree:
-    """Interpolate ${VAR} in every string and read every *_file secret, depth first."""
+def _resolve(node: Tree, env: Mapping[str, str], where: str, base: Path | None, found: Problems) -> Tree:
+    """Interpolate ${VAR} in every string and read every *_file secret, depth first, recording every problem.
+
+    A value that cannot be resolved stays as written, so the models still judge the rest of its mapping (their
+    errors about a key already reported are dropped).
+    """
     if isinstance(node, str):
-        return interpolate(node, env, where, secret=_key_of(where) in SECRET_KEYS)
+        try:
+            return interpolate(node, env, where, secret=_key_of(where) in SECRET_KEYS)
+        except ConfigError as exc:
+            found.add_error(where, exc)
+            return node
     if isinstance(node, list):
-        return [_resolve(item, env, f"{where}[{i}]", base) for i, item in enumerate(node)]
+        return [_resolve(item, env, f"{where}[{i}]", base, found) for i, item in enumerate(node)]
     if isinstance(node, dict):
         out: dict[str, object] = {}
         for key, value in node.items():
             if not isinstance(key, str):
-                raise ConfigError(f"{where or '(top level)'}: a mapping key must be a string, not {kind(key)}")
-            out[key] = _resolve(value, env, f"{where}.{key}" if where else key, base)
-        return credentials.read_files(out, where, base)
+                found.add(where, f"a mapping key must be a string, not {kind(key)}")
+                continue
+            out[key] = _resolve(value, env, f"{where}.{key}" if where else key, base, found)
+        return credentials.read_files(out, where, base, found)
     if not isinstance(node, _SCALARS):
-        raise ConfigError(f"{where}: {type(node).__name__} values are not allowed here (quote the value)")
+        found.add(where, f"{type(node).__name__} values are not allowed here (quote the value)")
     return node
 
 
@@ -86,13 +108,14 @@ def _key_of(where: str) -> str:
     return where.rpartition(".")[2].partition("[")[0]
 
 
-def _datadog_defaults(tree: dict[str, object], env: Mapping[str, str]) -> None:
+def _datadog_defaults(tree: dict[str, object], env: Mapping[str, str], found: Problems) -> None:
     """Fill datadog.site/api_key/app_key from DD_SITE, DD_API_KEY, DD_APP_KEY (or DD_APPLICATION_KEY)."""
     section = tree.setdefault("datadog", {})
     if section is None:
         section = tree["datadog"] = {}
     if not isinstance(section, dict):
-        raise ConfigError("datadog: must be a mapping")
+        found.add("datadog", f"must be a mapping, not {kind(section)}")
+        return
     fallbacks = {
         "site": env.get("DD_SITE"),
         "api_key": env.get("DD_API_KEY"),
@@ -102,26 +125,28 @@ def _datadog_defaults(tree: dict[str, object], env: Mapping[str, str]) -> None:
         if section.get(key) in (None, "") and value:
             section[key] = value
     for key, variable in (("api_key", "DD_API_KEY"), ("app_key", "DD_APP_KEY")):
-        if section.get(key) in (None, ""):
-            raise ConfigError(f"datadog.{key}: not set (set it in the file or the {variable} variable)")
+        if section.get(key) in (None, "") and not found.covers(f"datadog.{key}"):
+            found.add(f"datadog.{key}", f"not set (set it in the file or the {variable} variable)")
 
 
-def _describe(exc: ValidationError) -> str:
-    """One line per problem: the dotted key, then what is wrong (input values are never shown, only their kind)."""
-    lines = []
+def _describe(exc: ValidationError) -> Iterator[tuple[str, str]]:
+    """Each problem as (dotted key, what is wrong); input values are never shown, only their kind."""
     for error in exc.errors(include_url=False):
+        loc = error["loc"]
         path = ""
-        for part in error["loc"]:
+        for part in loc:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
+            suggestion = keys.closest(str(loc[-1]), loc[:-1]) if loc else None
+            if suggestion:
+                message += f" (did you mean {suggestion}?)"
         elif error["type"] in _TYPE_ERRORS:
             message = f"{message}, not {kind(error.get('input'))}"
             if isinstance(error.get("input"), str) and error["type"] in ("int_type", "bool_type"):
                 message += " (write it without quotes)"
-        lines.append(f"  {path or '(top level)'}: {message}")
-    return "\n".join(lines)
+        yield path, message
 
 
 def _scrub(message: str, tree: object) -> str:

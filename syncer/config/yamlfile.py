@@ -7,9 +7,14 @@
   laughs" bomb fails from the node graph, before anything is expanded);
 - whatever makes PyYAML fail (including a ValueError of a constructor, such as a bad `!!timestamp`) is a
   ConfigError with the line and column, never quoting the line itself (it may hold a secret).
+
+`load_marked` also keeps where each key was written: the line of every dotted key path (`github.sources[0].token`),
+so that an error about a key names its `file:line`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import yaml
 from yaml.composer import ComposerError
@@ -18,8 +23,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.scanner import ScannerError
 from yaml.tokens import Token
 
+from syncer.config import problems
 from syncer.config.values import kind
-from syncer.errors import ConfigError
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 100_000
@@ -27,14 +32,33 @@ _MERGE = "tag:yaml.org,2002:merge"
 _NODE_KINDS: dict[type[Node], str] = {SequenceNode: "a list", MappingNode: "a mapping"}
 
 
+@dataclass(frozen=True)
+class Document:
+    """A parsed document and the 1-based line of every key path in it (`github.sources[0].token`: 12)."""
+
+    data: object
+    lines: dict[str, int] = field(default_factory=dict)
+
+
 def load(text: str, origin: str) -> object:
     """The document in `text` (None when empty); ConfigError naming `origin` and the place when it is wrong."""
+    return load_marked(text, origin).data
+
+
+def load_marked(text: str, origin: str) -> Document:
+    """`load`, keeping the line of every key path; ConfigError `origin:line: not valid YAML: ...` when it is wrong."""
     try:
-        return yaml.load(text, Loader=ExactLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = ExactLoader(text)  # the reader checks the characters here
+        try:
+            node = loader.get_single_node()
+            return Document(None) if node is None else Document(loader.construct_document(node), _lines(node))
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: not valid YAML: {_problem(exc)}") from None
+        line, problem = _problem(exc)
+        raise problems.single(origin, f"not valid YAML: {problem}", line) from None
     except RecursionError:
-        raise ConfigError(f"{origin}: not valid YAML: nested too deeply") from None
+        raise problems.single(origin, "not valid YAML: nested too deeply") from None
 
 
 class ExactLoader(yaml.SafeLoader):
@@ -139,10 +163,37 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _problem(exc: yaml.YAMLError) -> str:
-    """What is wrong and where, without PyYAML's snippet of the line (it may hold a secret)."""
+def _lines(root: Node) -> dict[str, int]:
+    """The line of every key path under `root` (after construction, so merged `<<` keys are in place).
+
+    A key's line is where the key is written; a list item's, where the item starts. The first writing of a path
+    wins (an alias repeats its anchor's lines under each path that uses it, bounded by check_aliases).
+    """
+    lines: dict[str, int] = {}
+    stack: list[tuple[Node, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE or not isinstance(key_node, ScalarNode):
+                    continue
+                child = f"{path}.{key_node.value}" if path else str(key_node.value)
+                lines.setdefault(child, key_node.start_mark.line + 1)
+                stack.append((value_node, child))
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                child = f"{path}[{index}]"
+                lines.setdefault(child, item.start_mark.line + 1)
+                stack.append((item, child))
+    return lines
+
+
+def _problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The line (if known) and what is wrong, without PyYAML's snippet of the line (it may hold a secret)."""
     if isinstance(exc, yaml.reader.ReaderError):
-        return f"character #x{exc.character:04x} is not allowed (position {exc.position})"
+        return None, f"character #x{exc.character:04x} is not allowed (position {exc.position})"
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or type(exc).__name__
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else str(problem)
+    if mark is None:
+        return None, str(problem)
+    return mark.line + 1, f"{problem} (column {mark.column + 1})"
