@@ -105,6 +105,12 @@ RATE_LIMIT_REMAINING = _Gauge(
     ["api", "host"],
     registry=REGISTRY,
 )
+CHANGE_EVENTS = _Counter(
+    "syncer_change_events_total",
+    "Datadog change events of applied writes (datadog.events), by integration and result: posted, failed.",
+    ["integration", "result"],
+    registry=REGISTRY,
+)
 WEBHOOK_SOURCES = ("github", "jira")
 WEBHOOK_RESULTS = ("accepted", "duplicate", "ignored", "unauthorized", "invalid")
 BUILD_INFO.labels(version=__version__).set(1)

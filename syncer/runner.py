@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from syncer import metrics, scopes, writelock
 from syncer import report as report_
 from syncer.config.schema import Config
+from syncer.datadog import change_event
 from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline, Stop
 from syncer.model import Integration, IntegrationReport, Result, RunReport, Scope
@@ -104,8 +105,9 @@ def run(
             return RunReport((), run_id=run_id)
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:
             reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
-    for report in reports:
-        record(report, store)
+        for report in reports:
+            record(report, store)
+            change_event.announce(datadog, config.datadog, report)
     interrupted_by = halt.signal or ("stop" if halt.is_set() else None)
     return RunReport(tuple(reports), interrupted_by=interrupted_by, run_id=run_id)
 

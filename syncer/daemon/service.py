@@ -31,6 +31,7 @@ from syncer.daemon.reload import History, Loaded, Schedules, load, prepare
 from syncer.daemon.runs import Busy, Closed
 from syncer.daemon.webhooks import Receivers
 from syncer.daemon.writegate import GatedTarget, PutGate, RunGuard
+from syncer.datadog import change_event
 from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, SyncerError
@@ -103,6 +104,9 @@ class Daemon:
             runner.record(report, self.state)
         finally:
             self.events.finished(report.integration)
+        try:
+            change_event.announce(self.datadog, self.config.datadog, report)
+        finally:
             memory.trim()  # what the run's threads freed goes back to the system
 
     def _start_targeted(self, integration: Integration, trigger: str, targeted: Sequence[Scope]) -> object:

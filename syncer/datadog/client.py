@@ -137,6 +137,10 @@ class DatadogClient:
             self._read[integration] = (answer.body, current)
         return current
 
+    def post_event(self, url: str, event: Mapping[str, JSON], deadline: Deadline | None = None) -> None:
+        """POST one Events API v2 event to `url` (the event intake, or api_url), with the same retries and bounds."""
+        self._send("POST", url, ok=(200, 201, 202), body=dict(event), deadline=deadline)
+
     def validate_keys(self, deadline: Deadline | None = None) -> None:
         """Check the keys with GET /api/v2/validate_keys."""
         self._send("GET", "/api/v2/validate_keys", ok=(200,), deadline=deadline)

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from syncer.simulator import seed
+from syncer.simulator.datadog_events import validate_event
 from syncer.simulator.datadog_validation import LIST_KEYS, bad_request, validate_request
 from syncer.simulator.ratelimit import RateWindow
 from syncer.simulator.server import FakeServer
@@ -45,6 +46,8 @@ class FakeDatadog(FakeServer):
         self.rate_limit_name = "idp_entity_integrations"
         self.store: dict[str, dict[str, Any]] = {}
         self.put_bodies: list[Any] = []
+        self.events: list[dict[str, Any]] = []  # the Events API v2 bodies accepted, in order
+        self.event_bodies: list[Any] = []  # every body POSTed to /api/v2/events, accepted or not
         self._ids: dict[str, str] = {}
         self._window = RateWindow(self.rate_limit, self.rate_period)
         super().__init__(hostname, port=port, latency=latency)
@@ -57,6 +60,8 @@ class FakeDatadog(FakeServer):
         self.app_key = seed.DATADOG_APP_KEY
         self.store.clear()
         self.put_bodies.clear()
+        self.events.clear()
+        self.event_bodies.clear()
         self._ids.clear()
         self._window.limit, self._window.period = self.rate_limit, self.rate_period
         self._window.reset()
@@ -130,6 +135,7 @@ class FakeDatadog(FakeServer):
                 self._entity_integration,
                 methods=["GET", "PUT", "DELETE"],
             ),
+            Route("/api/v2/events", self._event, methods=["POST"]),
         ]
 
     async def _validate_keys(self, request: Request) -> Response:
@@ -180,3 +186,22 @@ class FakeDatadog(FakeServer):
             return json_response({"errors": errors}, 400)
         self.store[integration] = copy.deepcopy(body["data"]["attributes"]["config"])
         return json_response(self.document(integration))
+
+    async def _event(self, request: Request) -> Response:
+        """Events API v2: a valid body is kept in `events` and answered 202 with its id, as Datadog's intake does."""
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return json_response({"errors": [bad_request(f"invalid JSON body: {exc}")]}, 400)
+        self.event_bodies.append(body)
+        errors = validate_event(body)
+        if errors:
+            return json_response({"errors": errors}, 400)
+        self.events.append(body)
+        uid = ulid()
+        answer = {
+            "data": {"type": "event", "attributes": {"attributes": {"evt": {"id": uid, "uid": f"AZ{uid}"}}}},
+            "links": {"self": f"https://app.datadoghq.com/event/event?uid=AZ{uid}"},
+        }
+        return json_response(answer, 202)
