@@ -105,7 +105,7 @@ class Daemon:
         finally:
             self.events.finished(report.integration)
         try:
-            change_event.announce(self.datadog, self.config.datadog, report)
+            change_event.announce(self.datadog, self.config.datadog, report, self._stopping)
         finally:
             memory.trim()  # what the run's threads freed goes back to the system
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 
 from syncer import metrics
@@ -42,13 +43,18 @@ def wanted(config: DatadogConfig, report: IntegrationReport) -> bool:
     return bool(config.events and report.applied and report.plan is not None and report.plan.has_changes)
 
 
-def announce(client: DatadogClient, config: DatadogConfig, report: IntegrationReport) -> bool:
-    """Post the change event of `report` when `wanted`; True when one was accepted. Never raises."""
+def announce(
+    client: DatadogClient, config: DatadogConfig, report: IntegrationReport, stop: threading.Event | None = None
+) -> bool:
+    """Post the change event of `report` when `wanted`; True when one was accepted. Never raises.
+
+    The post, retries included, takes at most POST_SECONDS, and ends early once `stop` is set (a shutdown)."""
     if not wanted(config, report):
         return False
     name = str(report.integration)
     try:
-        client.post_event(url(config), body(report), Deadline(POST_SECONDS))
+        bound = Deadline(POST_SECONDS, stop=stop, label="the change event's time limit")
+        client.post_event(url(config), body(report), bound)
     except SyncerError as exc:
         metrics.CHANGE_EVENTS.labels(integration=name, result="failed").inc()
         log.warning(
