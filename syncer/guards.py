@@ -106,29 +106,33 @@ def to_confirm(removed: Sequence[Entry], desired: Sequence[Entry], discoveries: 
 
 
 def check(plan: Plan, current_size: int, rules: Rules) -> None:
-    """Refuse a plan that removes too much; the message names what would have been removed."""
+    """Refuse a plan that removes too much; the message names the `--allow-deletions` value that would pass.
+
+    The removals themselves are not named: the plan lists them (`-` lines, the report's `removed`), once.
+    """
     removals = len(plan.removed)
     if not removals:
         return
     extra = rules.allow_deletions
     if not plan.to_write and current_size and removals > extra:
+        given = f" (--allow-deletions {extra} covers {extra})" if extra else ""
         raise GuardRefused(
-            f"refusing to empty the {plan.integration} list ({current_size} entries); "
-            f"run with --allow-deletions {removals} if this is intended. Would remove: {_names(plan.removed)}"
+            f"refusing to empty the {plan.integration} list ({current_size} entries){given}; "
+            f"rerun with --allow-deletions {removals} to allow this run"
         )
     limit = rules.max_deletions
-    allowed = limit.allowed(current_size) + extra
-    if removals > allowed:
+    allowed = limit.allowed(current_size)
+    if removals > allowed + extra:
+        given = f", --allow-deletions adds {extra}" if extra else ""
         raise GuardRefused(
-            f"refusing to remove {removals} of {current_size} {plan.integration} entries "
-            f"(max_deletions {limit} allows {limit.allowed(current_size)}"
-            f"{f', --allow-deletions adds {extra}' if extra else ''}). "
-            f"Would remove: {_names(plan.removed)}"
+            f"refusing to remove {removals} of {current_size} {plan.integration} entries: "
+            f"max_deletions {limit} allows {allowed}{given}; "
+            f"rerun with --allow-deletions {needed(removals, current_size, limit)} to allow this run, "
+            "or raise max_deletions"
         )
 
 
-def _names(entries: Sequence[Entry], limit: int = 20) -> str:
-    """The first entries' labels, with a count of the rest."""
-    shown = ", ".join(entry.label() for entry in entries[:limit])
-    rest = len(entries) - limit
-    return f"{shown} and {rest} more" if rest > 0 else shown
+def needed(removals: int, current_size: int, limit: DeletionLimit) -> int:
+    """The smallest `--allow-deletions` that lets `removals` of a list of `current_size` entries past `limit`:
+    `--allow-deletions N` is added to what the limit allows (a run may remove limit + N)."""
+    return max(removals - limit.allowed(current_size), 0)

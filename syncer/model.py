@@ -176,6 +176,12 @@ class Discovery:
     error: str | None = None
     seen: int = 0
     abandoned: bool = False  # still listing when the run ended: its thread was left behind
+    dropped: tuple[tuple[str, int], ...] = ()  # listed items the filters dropped: (reason, count), most first
+
+    @property
+    def dropped_count(self) -> int:
+        """How many listed items the filters dropped."""
+        return sum(count for _, count in self.dropped)
 
     @property
     def ok(self) -> bool:

@@ -1,8 +1,21 @@
-"""The one renderer of runs: text for people, JSON (`--output json`, `/status`, `POST /sync`), the log event."""
+"""The one renderer of runs: text for people, JSON (`--output json`, `/status`, `POST /sync`), the log event.
+
+The text of a pass (`as_text`), per integration: a summary line; one line per source, with why listed items were
+dropped (`source github.com/acme: 250 listed, 216 kept (29 archived, 3 forks, 2 excluded by pattern)`); every
+entry added (`+`), removed (`-`) and changed (`~`), coloured green, red and yellow when `colour` is on; the errors
+(`!`). Then a footer: `Plan: N to add, M to change, K to remove.` for a dry run; `Applied: N added, M changed,
+K removed.` for a run that writes (totals over the integrations that wrote), followed by `Not written: ...` when a
+plan was not written (refused, failed or interrupted). Whether to colour is decided in one place, `colour_for`.
+"""
 
 from __future__ import annotations
 
-from syncer.model import JSON, Change, Entry, IntegrationReport, RunReport
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from syncer.model import JSON, Change, Discovery, Entry, IntegrationReport, RunReport
 
 
 def as_json(report: RunReport) -> dict[str, JSON]:
@@ -46,10 +59,7 @@ def integration(report: IntegrationReport) -> dict[str, JSON]:
         "added": [] if plan is None else [e.to_json() for e in plan.added],
         "removed": [] if plan is None else [e.to_json() for e in plan.removed],
         "changed": [] if plan is None else [_change(c) for c in plan.changed],
-        "sources": [
-            {"scope": d.scope.label, "ok": d.ok, "listed": d.seen, "entries": len(d.entries), "error": d.error}
-            for d in report.sources
-        ],
+        "sources": [_source(d) for d in report.sources],
         "errors": list(report.errors),
     }
 
@@ -59,6 +69,19 @@ def log_event(report: IntegrationReport) -> dict[str, object]:
     # `status` is Datadog's reserved log-status attribute (the level): the log event says `result` and `interrupted`
     fields = {k: v for k, v in integration(report).items() if k not in ("added", "removed", "changed", "status")}
     return {"event": "integration_run", **fields}
+
+
+def _source(found: Discovery) -> dict[str, JSON]:
+    """One scope's object: `dropped` counts the listed items the filters dropped, by reason (`{"archived": 29}`)."""
+    dropped: dict[str, JSON] = dict(found.dropped)
+    return {
+        "scope": found.scope.label,
+        "ok": found.ok,
+        "listed": found.seen,
+        "entries": len(found.entries),
+        "error": found.error,
+        "dropped": dropped,
+    }
 
 
 def _change(change: Change) -> JSON:
@@ -85,10 +108,55 @@ def _counts(report: IntegrationReport) -> dict[str, JSON]:
     return counts
 
 
-def as_text(report: RunReport, limit: int | None = None) -> str:
-    """The plan per integration: a summary line, then every entry added (+), removed (-), changed (~)."""
-    blocks = [_block(r, limit) for r in report.integrations]
-    return "\n\n".join(blocks) if blocks else "no integration selected"
+def colour_for(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """The one decision on colour: on when `stream` is a terminal, unless NO_COLOR is set to anything (no-color.org)."""
+    if environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
+
+
+def as_text(report: RunReport, limit: int | None = None, colour: bool | None = None) -> str:
+    """The plan per integration (at most `limit` entries of each kind), then the footer of totals.
+
+    `colour`: None decides by stdout (`colour_for(sys.stdout)`), where the text is printed.
+    """
+    if not report.integrations:
+        return "no integration selected"
+    paint = colour_for(sys.stdout) if colour is None else colour
+    blocks = [_block(r, limit, paint) for r in report.integrations]
+    return "\n\n".join([*blocks, "\n".join(footer(report.integrations))])
+
+
+def footer(reports: Sequence[IntegrationReport]) -> list[str]:
+    """`Plan: ...` (dry runs), `Applied: ...` (runs that write) and `Not written: ...` (plans left unwritten)."""
+    planned = [r for r in reports if r.dry_run]
+    writing = [r for r in reports if not r.dry_run]
+    lines = []
+    if planned:
+        add, change, remove = _totals(planned)
+        lines.append(f"Plan: {add} to add, {change} to change, {remove} to remove.")
+    if writing:
+        add, change, remove = _totals([r for r in writing if r.applied])
+        lines.append(f"Applied: {add} added, {change} changed, {remove} removed.")
+        left = [r for r in writing if not r.applied and r.plan is not None and r.plan.has_changes]
+        if left:
+            add, change, remove = _totals(left)
+            why = ", ".join(f"{r.integration} {status(r)}" for r in left)
+            lines.append(f"Not written: {add} to add, {change} to change, {remove} to remove ({why}).")
+    return lines
+
+
+def _totals(reports: Sequence[IntegrationReport]) -> tuple[int, int, int]:
+    """Added, changed and removed entries over the plans of `reports`."""
+    plans = [r.plan for r in reports if r.plan is not None]
+    return (
+        sum(len(p.added) for p in plans),
+        sum(len(p.changed) for p in plans),
+        sum(len(p.removed) for p in plans),
+    )
 
 
 def summary(report: IntegrationReport, with_errors: bool = True) -> str:
@@ -112,22 +180,53 @@ def summary(report: IntegrationReport, with_errors: bool = True) -> str:
     return f"{status(report)}: {counts}; {action}{errors}"
 
 
-def _block(report: IntegrationReport, limit: int | None) -> str:
+def source_line(found: Discovery) -> str:
+    """What one scope listed and kept, and why the rest was dropped; or why it failed."""
+    if found.error is not None:
+        named = found.error if found.error.startswith(found.scope.label) else f"{found.scope.label}: {found.error}"
+        return f"source FAILED {named}"
+    line = f"source {found.scope.label}: {found.seen} listed, {len(found.entries)} kept"
+    if found.dropped:
+        line += f" ({', '.join(_dropped(reason, count) for reason, count in found.dropped)})"
+    return line
+
+
+_REASONS = {  # how a drop reason reads after its count: singular, plural
+    "archived": ("archived", "archived"),
+    "forks": ("fork", "forks"),
+    "pattern": ("excluded by pattern", "excluded by pattern"),
+    "deleted": ("in the trash", "in the trash"),
+}
+
+
+def _dropped(reason: str, count: int) -> str:
+    one, many = _REASONS.get(reason, (f"by {reason}", f"by {reason}"))
+    return f"{count} {one if count == 1 else many}"
+
+
+_COLOURS = {"+": "\x1b[32m", "-": "\x1b[31m", "~": "\x1b[33m"}  # green, red, yellow
+_RESET = "\x1b[0m"
+
+
+def _block(report: IntegrationReport, limit: int | None, colour: bool) -> str:
     lines = [f"{report.integration}: {summary(report, with_errors=False)}"]
-    for d in report.sources:
-        if d.error is None:
-            lines.append(f"  source {d.scope.label}: {d.seen} listed, {len(d.entries)} kept")
-        else:
-            named = d.error if d.error.startswith(d.scope.label) else f"{d.scope.label}: {d.error}"
-            lines.append(f"  source FAILED {named}")
+    lines += [f"  {source_line(d)}" for d in report.sources]
     plan = report.plan
     if plan is not None:
-        lines += _entries("+", plan.added, limit)
-        lines += _entries("-", plan.removed, limit)
-        lines += _changes(plan.changed, limit)
+        marked = [
+            *_entries("+", plan.added, limit),
+            *_entries("-", plan.removed, limit),
+            *_changes(plan.changed, limit),
+        ]
+        lines += [_paint(line, colour) for line in marked]
     shown = {d.error for d in report.sources}
     lines += [f"  ! {error}" for error in report.errors if error not in shown]
     return "\n".join(lines)
+
+
+def _paint(line: str, colour: bool) -> str:
+    """A `+`/`-`/`~` line in its colour (the mark is its third character), or as it is."""
+    return f"{_COLOURS[line[2]]}{line}{_RESET}" if colour else line
 
 
 def _entries(mark: str, entries: tuple[Entry, ...], limit: int | None) -> list[str]:

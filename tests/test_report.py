@@ -45,7 +45,7 @@ def run_report(result: Result = Result.SUCCESS, dry_run: bool = False) -> RunRep
 
 
 def test_text_lists_every_change_and_each_error_once() -> None:
-    text = report.as_text(run_report(Result.FAILURE))
+    text = report.as_text(run_report(Result.FAILURE), colour=False)
     assert text.splitlines()[0] == (
         "github: failure: 1 added, 1 removed, 1 changed, 0 unchanged; written (2 -> 2 entries)"
     )
@@ -57,7 +57,7 @@ def test_text_lists_every_change_and_each_error_once() -> None:
 
 
 def test_text_limit_shows_how_many_more() -> None:
-    text = report.as_text(run_report(), limit=0)
+    text = report.as_text(run_report(), limit=0, colour=False)
     assert "  + ... and 1 more" in text
 
 
@@ -87,6 +87,7 @@ def test_json_report() -> None:
         "listed": 0,
         "entries": 0,
         "error": "github.com/broken: GET /orgs/broken/repos page 1 answered 500",
+        "dropped": {},
     }
 
 

@@ -4,11 +4,14 @@
 - `repos`: the GitHub filters of a source (`RepoFilter` over `RepoTraits`);
 - `projects`: the Jira filters of a source (`ProjectFilter` over `ProjectTraits`);
 - `verdict`: `Verdict(rule, passed, detail)`; each filter's `verdicts(item)` evaluates every rule in the order they
-  apply (none is skipped), and its `matches(item)` (the hot path, no verdict built) equals all of them passing.
+  apply (none is skipped), and its `matches(item)` (the hot path, no verdict built) equals all of them passing;
+- `drops`: each filter's `first_failing_rule(item)` (the hot path of a listing: the rule that drops the item, or
+  None) and `sort_out`, the kept items and the dropped ones counted by reason (`archived`, `forks`, `pattern`, ...).
 """
 
 from __future__ import annotations
 
+from syncer.filters.drops import Drops, reason, sort_out
 from syncer.filters.patterns import REGEX_PREFIX, NameFilter, Pattern, compile_pattern, compile_patterns
 from syncer.filters.projects import ProjectFilter, ProjectTraits
 from syncer.filters.repos import Properties, PropertyRule, RepoFilter, RepoTraits
@@ -16,6 +19,7 @@ from syncer.filters.verdict import Verdict
 
 __all__ = [
     "REGEX_PREFIX",
+    "Drops",
     "NameFilter",
     "Pattern",
     "ProjectFilter",
@@ -27,4 +31,6 @@ __all__ = [
     "Verdict",
     "compile_pattern",
     "compile_patterns",
+    "reason",
+    "sort_out",
 ]

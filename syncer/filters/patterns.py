@@ -74,9 +74,15 @@ class NameFilter:
 
     def matches(self, name: str, full_name: str | None = None) -> bool:
         """True when the name is included and not excluded."""
+        return self.first_failing_rule(name, full_name) is None
+
+    def first_failing_rule(self, name: str, full_name: str | None = None) -> str | None:
+        """`exclude` when an exclude pattern matches (exclude wins), `include` when no include pattern does, or None."""
         if any(p.matches(name, full_name) for p in self.exclude):
-            return False
-        return any(p.matches(name, full_name) for p in self.include)
+            return "exclude"
+        if not any(p.matches(name, full_name) for p in self.include):
+            return "include"
+        return None
 
     def verdicts(self, name: str, full_name: str | None = None) -> tuple[Verdict, Verdict]:
         """The include and the exclude verdicts, each naming the first pattern (in configured order) that matches."""

@@ -34,15 +34,19 @@ class ProjectFilter:
 
     def matches(self, project: ProjectTraits) -> bool:
         """True when the project passes every filter."""
+        return self.first_failing_rule(project) is None
+
+    def first_failing_rule(self, project: ProjectTraits) -> str | None:
+        """The key of the first rule (in the order they are tried) that drops the project, or None when it is kept."""
         if project.deleted:
-            return False
+            return "deleted"
         if project.archived and not self.archived:
-            return False
+            return "archived"
         if self.project_types and not self._typed(project):
-            return False
+            return "project_types"
         if self.categories and (project.category is None or project.category.casefold() not in self.categories):
-            return False
-        return self.names.matches(project.key)
+            return "categories"
+        return self.names.first_failing_rule(project.key)
 
     def verdicts(self, project: ProjectTraits) -> tuple[Verdict, ...]:
         """Every rule's verdict, in the order they apply; the project is kept when all passed (equal to `matches`)."""

@@ -66,27 +66,32 @@ class RepoFilter:
 
     def matches(self, repo: RepoTraits) -> bool:
         """True when the repository passes every filter (the hot path: no verdict is built)."""
+        return self.first_failing_rule(repo) is None
+
+    def first_failing_rule(self, repo: RepoTraits) -> str | None:
+        """The key of the first rule (in the order they are tried) that drops the repo, or None when it is kept."""
         if repo.archived and not self.archived:
-            return False
+            return "archived"
         if repo.fork and not self.forks:
-            return False
+            return "forks"
         if repo.visibility.lower() not in self.visibility:
-            return False
+            return "visibility"
         if self.topics_include or self.topics_exclude:
             topics = {t.lower() for t in repo.topics}
             if self.topics_include and not topics & self.topics_include:
-                return False
+                return "topics.include"
             if topics & self.topics_exclude:
-                return False
+                return "topics.exclude"
         if self.properties:
             found = repo.custom_properties
-            if found is None or not all(rule.holds(found.get(rule.name)) for rule in self.properties):
-                return False
+            for rule in self.properties:
+                if found is None or not rule.holds(found.get(rule.name)):
+                    return f"custom_properties.{rule.name}"
         if self.languages and (repo.language is None or repo.language.casefold() not in self.languages):
-            return False
+            return "languages"
         if self.pushed_after is not None and (repo.pushed_at is None or repo.pushed_at < self.pushed_after):
-            return False
-        return self.names.matches(repo.name, repo.full_name)
+            return "pushed_within"
+        return self.names.first_failing_rule(repo.name, repo.full_name)
 
     def verdicts(self, repo: RepoTraits) -> tuple[Verdict, ...]:
         """Every rule's verdict, in the order they apply; the repo is kept when all passed (equal to `matches`)."""

@@ -22,7 +22,7 @@ from github import Auth, Github
 from syncer.config.schema import GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, Stopped, SyncerError, TransientError
-from syncer.filters import Properties, RepoFilter, RepoTraits, Verdict
+from syncer.filters import Properties, RepoFilter, RepoTraits, Verdict, sort_out
 from syncer.model import Discovery, Entry, GithubRepo, Scope
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Inspection
@@ -295,9 +295,11 @@ class GithubRepos:
         repos = {r.full_name.casefold(): r for n in sorted(pages) for r in pages[n].repos}
         if isinstance(values, dict):
             with_values(repos, values)
-        entries: tuple[Entry, ...] = tuple(self.entry_of(r) for r in repos.values() if self._filter.matches(r))
+        kept, dropped = sort_out(repos.values(), self._filter.first_failing_rule)
+        entries: tuple[Entry, ...] = tuple(self.entry_of(r) for r in kept)
         listings[org.casefold()] = Listing(org, auth, Names(repos))
-        discovery = Discovery(org_scope(self._source.hostname, org), entries=entries, seen=len(repos))
+        scope = org_scope(self._source.hostname, org)
+        discovery = Discovery(scope, entries=entries, seen=len(repos), dropped=dropped)
         return Inspection(discovery, tuple(repos.values()))
 
     def _fetch(self, org: str, auth: Auth.Auth, number: int, probe: bool = False) -> Page:

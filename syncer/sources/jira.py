@@ -15,7 +15,7 @@ from urllib.parse import quote
 from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
-from syncer.filters import NameFilter, ProjectFilter, ProjectTraits, Verdict
+from syncer.filters import NameFilter, ProjectFilter, ProjectTraits, Verdict, sort_out
 from syncer.model import Discovery, Entry, JiraProject, Scope
 from syncer.redact import redact
 from syncer.retry import RetryPolicy, Sleep
@@ -83,8 +83,10 @@ class JiraProjects:
         except SyncerError as exc:
             return [Inspection(Discovery(self.scope, error=self._shown(str(exc))))]
         self._listed = frozenset(p.key.casefold() for p in projects)
-        entries: tuple[Entry, ...] = tuple(self.entry_of(p) for p in projects if self._filter.matches(p))
-        return [Inspection(Discovery(self.scope, entries=entries, seen=len(projects)), tuple(projects))]
+        kept, dropped = sort_out(projects, self._filter.first_failing_rule)
+        entries: tuple[Entry, ...] = tuple(self.entry_of(p) for p in kept)
+        discovery = Discovery(self.scope, entries=entries, seen=len(projects), dropped=dropped)
+        return [Inspection(discovery, tuple(projects))]
 
     def verdicts(self, project: ProjectTraits) -> tuple[Verdict, ...]:
         """Every rule's verdict on one listed project (see ProjectFilter.verdicts)."""

@@ -9,7 +9,7 @@ from contextlib import closing
 from syncer.config.schema import PagerDutySource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
-from syncer.filters import NameFilter, Verdict
+from syncer.filters import NameFilter, Verdict, sort_out
 from syncer.model import Discovery, Entry, PagerDutyAccount, Scope
 from syncer.redact import display_url, redact
 from syncer.retry import RetryPolicy, Sleep
@@ -70,8 +70,9 @@ class PagerDutyAccounts:
             except SyncerError as exc:
                 return [Inspection(Discovery(self.scope, error=secrets_of(self._source).redact(redact(str(exc)))))]
         scope = _account_scope(subdomain)
-        entries: tuple[Entry, ...] = (self.entry_of(subdomain),) if self._names.matches(subdomain) else ()
-        return [Inspection(Discovery(scope, entries=entries, seen=1), (subdomain,))]
+        kept, dropped = sort_out((subdomain,), self._names.first_failing_rule)
+        entries: tuple[Entry, ...] = tuple(self.entry_of(s) for s in kept)
+        return [Inspection(Discovery(scope, entries=entries, seen=1, dropped=dropped), (subdomain,))]
 
     def verdicts(self, subdomain: str) -> tuple[Verdict, ...]:
         """The include and exclude verdicts on the account's subdomain."""
