@@ -156,3 +156,44 @@ def test_pages_remembered_from_many_threads_are_all_kept(tmp_path: Path) -> None
         for page in range(25):
             found = again.etag(f"https://api.github.com/orgs/o{worker}/repos?page={page}", TOKEN)
             assert found == (f"e{page}", b"x" * page)
+
+
+def test_a_delivery_id_is_new_once_per_source_and_remembered_across_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = StateStore(path)
+    assert store.first_delivery("github", "d-1") is True
+    assert store.first_delivery("github", "d-1") is False
+    assert store.first_delivery("jira", "d-1") is True  # the same id from another source is another delivery
+    store.close()
+    again = StateStore(path)
+    assert again.first_delivery("github", "d-1") is False
+    assert again.first_delivery("github", "d-2") is True
+    again.close()
+
+
+def test_the_last_delivery_ids_of_each_source_are_kept_whatever_the_other_source_sends() -> None:
+    store = StateStore(deliveries=3)
+    for number in range(5):
+        assert store.first_delivery("github", f"g-{number}")
+        assert store.first_delivery("jira", f"j-{number}")
+    assert [store.first_delivery("github", f"g-{n}") for n in (2, 3, 4)] == [False, False, False]
+    assert [store.first_delivery("jira", f"j-{n}") for n in (2, 3, 4)] == [False, False, False]
+    assert store.first_delivery("github", "g-1") is True  # forgotten: the three newest are g-2, g-3, g-4
+    assert store.first_delivery("jira", "j-0") is True
+
+
+def test_of_two_copies_of_a_delivery_at_once_one_is_first(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state.db")
+    results: list[bool] = []
+    gate = threading.Barrier(8)
+
+    def deliver() -> None:
+        gate.wait()
+        results.append(store.first_delivery("github", "same"))
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]

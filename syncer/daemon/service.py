@@ -92,7 +92,7 @@ class Daemon:
             token,
             config=self.history.as_json,
             journal=lambda: [entry.to_json() for entry in self.state.journal()],
-            receivers=Receivers(lambda: self.config, self.events.submit),
+            receivers=Receivers(lambda: self.config, self.events.submit, self.state.first_delivery),
             queued=self.events.pending,
         )
         self._reloading = threading.Lock()

@@ -96,10 +96,15 @@ JIRA = _Kind(
 class Receivers:
     """The two webhook routes over the daemon's current configuration and its Coalescer."""
 
-    def __init__(self, config: Callable[[], Config], submit: Submit) -> None:
+    def __init__(
+        self, config: Callable[[], Config], submit: Submit, first: Callable[[str, str], bool] | None = None
+    ) -> None:
+        """`first(source, delivery id)` remembers an id and says whether it is new (the state store's, kept across
+        restarts with a state file); without one, the ids are remembered in memory."""
         self._config = config
         self._submit = submit
-        self._seen = {GITHUB.source: Seen(), JIRA.source: Seen()}
+        seen = {GITHUB.source: Seen(), JIRA.source: Seen()}
+        self._first = first or (lambda source, delivery: seen[source].add(delivery))
         self._reading = 0  # bodies being read now (every handler runs on the server's one event loop)
 
     async def github(self, request: Request) -> Response:
@@ -134,7 +139,7 @@ class Receivers:
         except (orjson.JSONDecodeError, Invalid) as exc:
             reason = "the body is not JSON" if isinstance(exc, orjson.JSONDecodeError) else str(exc)
             return _answer(kind, "invalid", 400, reason, delivery_id)
-        if not self._seen[kind.source].add(delivery_id):
+        if not self._first(kind.source, delivery_id):
             return _answer(kind, "duplicate", 200, "delivery seen before: no new run", delivery_id)
         if delivery.ping:
             return _answer(kind, "accepted", 200, "pong", delivery_id)

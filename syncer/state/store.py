@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 JOURNAL_SHOWN = 20
 JOURNAL_KEPT = 10_000  # rows kept; older ones are dropped as new ones come (the memory of a long-lived daemon)
+DELIVERIES_KEPT = 10_000  # webhook delivery ids kept per source, for dedupe across restarts
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS etags (
     url TEXT NOT NULL, credential TEXT NOT NULL, etag TEXT NOT NULL, body BLOB NOT NULL, stored_at TEXT NOT NULL,
@@ -34,6 +35,11 @@ CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, integration TEXT NOT NULL, trigger TEXT NOT NULL,
     run_id TEXT NOT NULL, added TEXT NOT NULL, removed TEXT NOT NULL, changed INTEGER NOT NULL, final INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, delivery TEXT NOT NULL, at TEXT NOT NULL,
+    UNIQUE (source, delivery)
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_source ON deliveries (source, id);
 """
 
 
@@ -84,9 +90,12 @@ class JournalEntry:
 class StateStore:
     """The ETag cache and the change journal, in the SQLite file `path` (None: in memory, for this process)."""
 
-    def __init__(self, path: str | Path | None = None, *, kept: int = JOURNAL_KEPT) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, kept: int = JOURNAL_KEPT, deliveries: int = DELIVERIES_KEPT
+    ) -> None:
         self.path = None if path is None else Path(path)
         self._kept = kept
+        self._deliveries = deliveries
         self._lock = threading.Lock()
         self._db = self._open()
 
@@ -178,6 +187,27 @@ class StateStore:
                 ),
             )
             self._db.execute("DELETE FROM journal WHERE id <= ?", ((cursor.lastrowid or 0) - self._kept,))
+
+    def first_delivery(self, source: str, delivery: str) -> bool:
+        """Remember a webhook delivery id of `source`; False when it was seen before (atomic: of two copies at once,
+        one is first). The last `deliveries` ids per source are kept, across restarts with a `state.path` file.
+        A file that cannot be written takes the delivery for a new one: a redelivery costs a run, never a change."""
+        try:
+            with self._lock, self._db:
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO deliveries (source, delivery, at) VALUES (?, ?, ?)",
+                    (source, delivery, datetime.now(UTC).isoformat()),
+                )
+                if cursor.rowcount == 0:
+                    return False
+                self._db.execute(  # older than the source's `deliveries`-th newest: forgotten
+                    "DELETE FROM deliveries WHERE source = ? AND id < (SELECT id FROM deliveries WHERE source = ?"
+                    " ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (source, source, self._deliveries - 1),
+                )
+        except sqlite3.Error as exc:
+            log.warning("state: webhook delivery %s of %s was not remembered: %s", delivery, source, exc)
+        return True
 
     def journal(self, limit: int = JOURNAL_SHOWN) -> list[JournalEntry]:
         """The last `limit` applied writes, newest first."""

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,3 +282,23 @@ def test_without_a_secret_the_route_answers_403(start: Any, sim: Simulator) -> N
     answer = Hooks(daemon).github(repository_event("acme", "x"))
     assert answer.status_code == 403
     assert daemon.http.post("/webhooks/jira", content=b"{}").status_code == 403
+
+
+def test_with_a_state_file_a_redelivery_after_a_restart_is_still_a_duplicate(
+    start: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    config = config_of(sim, github={"secret": GITHUB_SECRET})
+    config["state"] = {"path": str(tmp_path / "state.db")}
+    delivery = str(uuid.uuid4())
+    first = start(config)
+    first.wait_ready()
+    assert Hooks(first).github(repository_event("acme", "x", action="edited"), delivery=delivery).status_code == 202
+    idle(first)
+    first.close()
+    second = start(config)
+    second.wait_ready()
+    idle(second)
+    again = Hooks(second).github(repository_event("acme", "x", action="edited"), delivery=delivery)
+    assert again.status_code == 200 and again.json()["result"] == "duplicate"
+    fresh = Hooks(second).github(repository_event("acme", "x", action="edited"))
+    assert fresh.status_code == 202
