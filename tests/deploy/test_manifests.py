@@ -66,6 +66,8 @@ HELM_STATE = ["--set", "state.enabled=true", "--set", "state.persistence.enabled
 # The values file deploy/README.md and README.md show: receivers, Ingress (className, annotations, TLS), state PVC.
 HELM_EXAMPLE = DEPLOY / "helm" / "examples" / "webhooks.yaml"
 HELM_WEBHOOKS = ["-f", str(HELM_EXAMPLE)]
+# The values file of secretMode env (credentials as env vars, the config reading ${NAME}).
+HELM_SECRETS_ENV = DEPLOY / "helm" / "examples" / "secrets-env.yaml"
 HELM_RENDERS: dict[str, list[str]] = {
     "helm-daemon": ["--set", "mode=daemon"],
     "helm-cronjob": ["--set", "mode=cronjob"],
@@ -241,19 +243,33 @@ def _mounts(pod_spec: Doc) -> dict[str, tuple[Doc, Doc]]:
     return {m["mountPath"]: (m, volumes[m["name"]]) for m in _container(pod_spec)["volumeMounts"]}
 
 
+def _secret_sources(volume: Doc) -> list[tuple[str, Doc, int]]:
+    """(Secret name, its volume source, default file mode) of a `secret` volume or of each Secret of a `projected`
+    one."""
+    if "secret" in volume:
+        secret = volume["secret"]
+        return [(secret["secretName"], secret, secret.get("defaultMode", 0o644))]
+    if "projected" in volume:
+        mode = volume["projected"].get("defaultMode", 0o644)
+        return [(s["secret"]["name"], s["secret"], mode) for s in volume["projected"]["sources"] if "secret" in s]
+    return []
+
+
 def _secret_files(pod_spec: Doc) -> dict[str, tuple[str, str, int]]:
-    """Every file a Secret volume puts into the container: path -> (Secret name, key, file mode)."""
+    """Every file a Secret volume (plain or projected) puts into the container: path -> (Secret name, key, mode)."""
     files = {}
     for path, (mount, volume) in _mounts(pod_spec).items():
-        secret = volume.get("secret")
-        if secret is None:
+        sources = _secret_sources(volume)
+        if not sources:
             continue
         assert mount.get("readOnly") is True, f"the Secret volume at {path} is writable"
         assert "subPath" not in mount, "a subPath mount never sees a rotated secret"
-        assert secret.get("items"), f"the Secret volume at {path} projects every key of {secret['secretName']}"
-        for item in secret["items"]:
-            mode = item.get("mode", secret.get("defaultMode", 0o644))
-            files[posixpath.join(path, item["path"])] = (secret["secretName"], item["key"], mode)
+        for name, secret, default_mode in sources:
+            assert secret.get("items"), f"the Secret volume at {path} projects every key of {name}"
+            for item in secret["items"]:
+                file = posixpath.join(path, item["path"])
+                assert file not in files, f"two Secret keys are mounted as {file}"
+                files[file] = (name, item["key"], item.get("mode", default_mode))
     return files
 
 
@@ -375,6 +391,7 @@ def test_kubernetes_validate_cli_strict(name: str, render_text: Callable[[str], 
 
 
 DAEMON_KINDS = ["ConfigMap", "Deployment", "Service", "ServiceAccount"]
+HELM_TEST_POD = ["Pod"]  # templates/tests/test-readyz.yaml: `helm template` renders test hooks too
 CRONJOB_KINDS = ["ConfigMap", "CronJob", "ServiceAccount"]
 PVC = ["PersistentVolumeClaim"]
 
@@ -385,12 +402,12 @@ PVC = ["PersistentVolumeClaim"]
         ("kustomize-daemon", DAEMON_KINDS + PVC),
         ("kustomize-cronjob", CRONJOB_KINDS + PVC),
         ("kustomize-daemon-webhooks", [*DAEMON_KINDS, "Ingress", *PVC]),
-        ("helm-daemon", DAEMON_KINDS),
+        ("helm-daemon", DAEMON_KINDS + HELM_TEST_POD),
         ("helm-cronjob", CRONJOB_KINDS),
-        ("helm-daemon-state", DAEMON_KINDS + PVC),
-        ("helm-daemon-emptydir", DAEMON_KINDS),
+        ("helm-daemon-state", DAEMON_KINDS + PVC + HELM_TEST_POD),
+        ("helm-daemon-emptydir", DAEMON_KINDS + HELM_TEST_POD),
         ("helm-cronjob-state", CRONJOB_KINDS + PVC),
-        ("helm-daemon-webhooks", [*DAEMON_KINDS, "Ingress", *PVC]),
+        ("helm-daemon-webhooks", [*DAEMON_KINDS, "Ingress", *PVC, *HELM_TEST_POD]),
     ],
 )
 def test_rendered_kinds(name: str, kinds: list[str], rendered: Callable[[str], list[Doc]]) -> None:
@@ -511,6 +528,17 @@ def test_writable_places_are_tmp_and_the_state_folder(name: str, rendered: Calla
         assert {"emptyDir", "persistentVolumeClaim"} & set(mounts[path][1]), f"{path} is not a volume of its own"
 
 
+# The credential files of the default renders: Secret key -> file under /var/run/secrets/syncer/ (SPEC §11).
+SECRETS_DIR = "/var/run/secrets/syncer"
+CREDENTIAL_FILES = {
+    "DD_API_KEY": "datadog-api-key",
+    "DD_APP_KEY": "datadog-app-key",
+    "GITHUB_TOKEN": "github-token",
+    "JIRA_API_TOKEN": "jira-api-token",
+    "PAGERDUTY_TOKEN": "pagerduty-token",
+}
+
+
 @pytest.mark.parametrize("name", RENDERS)
 def test_credentials_come_from_the_secret(name: str, rendered: Callable[[str], list[Doc]]) -> None:
     pod = _pod_template(_workload(rendered(name)))["spec"]
@@ -521,12 +549,48 @@ def test_credentials_come_from_the_secret(name: str, rendered: Callable[[str], l
         for e in container.get("env", [])
         if "secretKeyRef" in e.get("valueFrom", {})
     ]
-    assert refs == ["syncer-credentials"]
-    assert {secret for secret, _, _ in _secret_files(pod).values()} <= {"syncer-credentials"}
+    files = _secret_files(pod)
+    assert set(refs) | {secret for secret, _, _ in files.values()} == {"syncer-credentials"}
     for var in container.get("env", []):
         assert var["name"] not in {"DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN", "SYNCER_TRIGGER_TOKEN"} or (
             "valueFrom" in var
         ), f"{var['name']} is given in clear"
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_secrets_are_files_not_env_vars(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    """By default every credential is a read-only file under /var/run/secrets/syncer/ that the config names with
+    its `*_file` key; the only secret env entry is the daemon's optional SYNCER_TRIGGER_TOKEN (read from env)."""
+    docs = rendered(name)
+    pod = _pod_template(_workload(docs))["spec"]
+    container = _container(pod)
+    assert "envFrom" not in container, "envFrom would turn every key of the Secret into an env var"
+    secret_env = {
+        e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    if "-daemon" in name:
+        assert secret_env == {
+            "SYNCER_TRIGGER_TOKEN": {"name": "syncer-credentials", "key": "SYNCER_TRIGGER_TOKEN", "optional": True}
+        }
+    else:
+        assert secret_env == {}
+    files = _secret_files(pod)
+    expected = {f"{SECRETS_DIR}/{file}": ("syncer-credentials", key, 0o440) for key, file in CREDENTIAL_FILES.items()}
+    assert {path: files[path] for path in files if "/webhooks/" not in path} == expected
+    # One volume holds every secret file: a mount nested in another (webhooks/ inside it) is avoided.
+    assert "projected" in _mounts(pod)[SECRETS_DIR][1]
+    assert not [path for path in _mounts(pod) if path.startswith(f"{SECRETS_DIR}/")]
+    config = _config(docs)
+    assert config["datadog"] == {
+        "site": "${DD_SITE:-datadoghq.com}",
+        "api_key_file": f"{SECRETS_DIR}/datadog-api-key",
+        "app_key_file": f"{SECRETS_DIR}/datadog-app-key",
+    }
+    for path, value in _walk(config):
+        key = path.rsplit(".", 1)[-1]
+        assert key not in SECRET_FIELDS, f"{path}: a secret in the config ({value}), not a *_file"
+        if key.endswith("_file"):
+            assert value in files, f"{path}: {value} is not mounted"
 
 
 def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -608,12 +672,15 @@ def test_shipped_config_passes_syncer_validate(
 ) -> None:
     """The shipped configuration is accepted by the application itself (offline check, no network)."""
     text = (REPO / source).read_text() if source.endswith(".yaml") else _config_text(rendered("helm-daemon"))
+    # The secret files the pod mounts, as files under tmp_path.
+    secrets_dir = tmp_path / "secrets"
+    for file in set(re.findall(rf"{SECRETS_DIR}/([-A-Za-z0-9._/]+)", text)):
+        (secrets_dir / file).parent.mkdir(parents=True, exist_ok=True)
+        (secrets_dir / file).write_text("dummy-value\n")
+    text = text.replace(f"{SECRETS_DIR}/", f"{secrets_dir}/")
     path = tmp_path / "config.yaml"
     path.write_text(text)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DD_", "SYNCER_"))}
-    env |= dict.fromkeys(
-        ("DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN", "JIRA_API_TOKEN", "PAGERDUTY_TOKEN"), "dummy-value"
-    )
     env["SYNCER_CONFIG"] = str(path)  # as in the containers
     proc = subprocess.run(
         [sys.executable, "-m", "syncer", "validate"],
@@ -738,8 +805,9 @@ def _relocate_secret_files(tree: Any, files: dict[str, tuple[str, str, int]], ro
             else:
                 written |= _relocate_secret_files(value, files, root, name)
     elif isinstance(tree, list):
-        for item in tree:
-            written |= _relocate_secret_files(item, files, root, where)
+        for index, item in enumerate(tree):
+            inner = _relocate_secret_files(item, files, root, where)
+            written |= {f"{key}#{index}" if "#" not in key else key: value for key, value in inner.items()}
     return written
 
 
@@ -754,17 +822,23 @@ def test_rendered_config_loads_with_syncers_loader(
     tree = _config(docs)
     root = tmp_path / "root"
     written = _relocate_secret_files(tree, _secret_files(pod), root)
-    variables = ("DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN", "JIRA_API_TOKEN", "PAGERDUTY_TOKEN")
-    config = loader.parse(tree, {var: f"deploy-test-{secrets.token_hex(8)}" for var in variables}, origin=name)
+    # No credential in the environment: every secret must come from its mounted file.
+    config = loader.parse(tree, {}, origin=name)
+    assert config.datadog.api_key.get_secret_value() == written["datadog.api_key_file"]
+    assert config.datadog.app_key.get_secret_value() == written["datadog.app_key_file"]
+    for index, source in enumerate(config.github.sources if config.github else []):
+        assert source.token is not None
+        assert source.token.get_secret_value() == written[f"github.sources.token_file#{index}"]
 
     receivers = {"github": config.webhooks.github.secret, "jira": config.webhooks.jira.secret}
+    hooks = {key for key in written if key.startswith("webhooks.")}
     if name in WEBHOOK_RENDERS:
-        assert set(written) == {"webhooks.github.secret_file", "webhooks.jira.secret_file"}
+        assert hooks == {"webhooks.github.secret_file", "webhooks.jira.secret_file"}
         for receiver, secret in receivers.items():
             assert secret is not None, f"webhooks.{receiver} has no secret: its route would answer 403"
             assert secret.get_secret_value() == written[f"webhooks.{receiver}.secret_file"]
     else:
-        assert written == {}
+        assert hooks == set()
         assert receivers == {"github": None, "jira": None}
 
     state_path = _state_path(docs)
@@ -889,9 +963,11 @@ def test_helm_webhooks_without_ingress(helm: Callable[..., subprocess.CompletedP
     docs = _load(proc.stdout)
     assert "Ingress" not in {d["kind"] for d in docs}
     pod = _pod_template(_workload(docs))["spec"]
-    assert _secret_files(pod) == {f"{WEBHOOK_SECRETS_DIR}/jira": ("idp-webhooks", "jira-hook", 0o440)}
+    files = _secret_files(pod)
+    assert files.pop(f"{WEBHOOK_SECRETS_DIR}/jira") == ("idp-webhooks", "jira-hook", 0o440)
+    assert {secret for secret, _, _ in files.values()} == {"hooks-syncer-credentials"}
     assert _config(docs)["webhooks"] == {"jira": {"secret_file": f"{WEBHOOK_SECRETS_DIR}/jira"}}
-    assert _container(pod)["envFrom"] == [{"secretRef": {"name": "hooks-syncer-credentials"}}]
+    assert "envFrom" not in _container(pod)
 
 
 @pytest.mark.parametrize(
@@ -939,7 +1015,8 @@ def test_helm_state_persistence_values(
 def test_kustomize_webhooks_are_opt_in(rendered: Callable[[str], list[Doc]]) -> None:
     docs = rendered("kustomize-daemon")
     assert "webhooks" not in _config(docs), "the base config must not need the webhook secrets"
-    assert _secret_files(_pod_template(_workload(docs))["spec"]) == {}
+    files = _secret_files(_pod_template(_workload(docs))["spec"])
+    assert not [path for path in files if path.startswith(f"{WEBHOOK_SECRETS_DIR}/")]
     component = yaml.safe_load((DEPLOY / "components" / "webhooks" / "kustomization.yaml").read_text())
     assert component["kind"] == "Component"
     overlay = yaml.safe_load((DEPLOY / "overlays" / "daemon" / "kustomization.yaml").read_text())
@@ -1060,13 +1137,16 @@ def test_helm_cronjob_values_reach_the_manifest(helm: Callable[..., subprocess.C
     container = _container(_pod_template(cronjob)["spec"])
     assert container["args"] == ["sync", "--output", "json", "--only", "github"]
     assert container["image"] == "registry.example.com/syncer:1.2.3"
-    assert container["envFrom"] == [{"secretRef": {"name": "idp-sync"}}]
+    assert {secret for secret, _, _ in _secret_files(_pod_template(cronjob)["spec"]).values()} == {"idp-sync"}
     assert _pod_template(cronjob)["spec"]["volumes"][0]["configMap"]["name"] == "nightly-syncer-config"
     assert _one(docs, "ConfigMap")["metadata"]["name"] == "nightly-syncer-config"
 
 
 def test_helm_secret_env_picks_keys(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    proc = helm("template", "syncer", str(CHART), "--set", "secretEnv={DD_API_KEY,DD_APP_KEY,GITHUB_TOKEN}")
+    proc = helm(
+        "template", "syncer", str(CHART), "-f", str(HELM_SECRETS_ENV),
+        "--set", "secretEnv={DD_API_KEY,DD_APP_KEY,GITHUB_TOKEN}",
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     container = _container(_pod_template(_one(_load(proc.stdout), "Deployment"))["spec"])
     assert "envFrom" not in container
@@ -1147,8 +1227,24 @@ def test_secret_example_has_key_names_only() -> None:
     )
     component_patch = yaml.safe_load((DEPLOY / "components" / "webhooks" / "webhook-secrets.yaml").read_text())
     (volume,) = component_patch["spec"]["template"]["spec"]["volumes"]
-    assert volume["secret"]["secretName"] == secret["metadata"]["name"]
-    assert {item["key"] for item in volume["secret"]["items"]} <= set(values)
+    overlays = [
+        yaml.safe_load((DEPLOY / "overlays" / "daemon" / "deployment.yaml").read_text())["spec"]["template"],
+        yaml.safe_load((DEPLOY / "overlays" / "cronjob" / "job" / "cronjob.yaml").read_text())["spec"]["jobTemplate"][
+            "spec"
+        ]["template"],
+    ]
+    for source_volume in [volume, *(v for o in overlays for v in o["spec"]["volumes"] if v["name"] == "secrets")]:
+        sources = _secret_sources(source_volume)
+        assert sources
+        for name, source, _ in sources:
+            assert name == secret["metadata"]["name"]
+            assert {item["key"] for item in source["items"]} <= set(values)
+    # The component repeats the overlay's credential files (a strategic-merge patch replaces `sources` whole).
+    (daemon_volume,) = [v for v in overlays[0]["spec"]["volumes"] if v["name"] == "secrets"]
+    assert (
+        volume["projected"]["sources"][: len(daemon_volume["projected"]["sources"])]
+        == daemon_volume["projected"]["sources"]
+    )
     assert all(value == "" for value in values.values()), "the example must not hold values"
     kustomization = yaml.safe_load((DEPLOY / "base" / "kustomization.yaml").read_text())
     assert example.name not in kustomization.get("resources", [])

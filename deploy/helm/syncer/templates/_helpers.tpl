@@ -63,9 +63,40 @@ tags.datadoghq.com/version: {{ default .Chart.AppVersion .Values.datadog.version
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* Where the Secret volume is mounted: the credential files (secretFiles) and webhooks/<name>. */}}
+{{- define "syncer.secretsDir" -}}
+/var/run/secrets/syncer
+{{- end -}}
+
 {{/* Where the webhook secrets are mounted; webhooks.<name>.secret_file is "<this>/<name>". */}}
 {{- define "syncer.webhookSecretsDir" -}}
-/var/run/secrets/syncer/webhooks
+{{- include "syncer.secretsDir" . }}/webhooks
+{{- end -}}
+
+{{/* "true" when credential files are mounted (secretMode: files and at least one secretFiles entry). */}}
+{{- define "syncer.secretFilesOn" -}}
+{{- if eq .Values.secretMode "files" -}}
+{{- range $key, $file := .Values.secretFiles -}}
+{{- if $file -}}true{{- break -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Every file the Secret volume puts under syncer.secretsDir, as a JSON list of paths. */}}
+{{- define "syncer.mountedSecretFiles" -}}
+{{- $files := list -}}
+{{- $dir := include "syncer.secretsDir" . -}}
+{{- if include "syncer.secretFilesOn" . -}}
+{{- range $key, $file := .Values.secretFiles -}}
+{{- if $file -}}{{- $files = append $files (printf "%s/%s" $dir $file) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $name := list "github" "jira" -}}
+{{- if (index $.Values.webhooks $name).enabled -}}
+{{- $files = append $files (printf "%s/%s" (include "syncer.webhookSecretsDir" $) $name) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $files -}}
 {{- end -}}
 
 {{- define "syncer.webhookSecretName" -}}
@@ -75,6 +106,11 @@ tags.datadoghq.com/version: {{ default .Chart.AppVersion .Values.datadog.version
 {{/* "true" when at least one webhook receiver takes its secret from the chart. */}}
 {{- define "syncer.webhooksEnabled" -}}
 {{- if or .Values.webhooks.github.enabled .Values.webhooks.jira.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when the state store is on: state.enabled, or state.persistence.enabled (a PVC implies it). */}}
+{{- define "syncer.stateOn" -}}
+{{- if or .Values.state.enabled .Values.state.persistence.enabled -}}true{{- end -}}
 {{- end -}}
 
 {{- define "syncer.stateClaimName" -}}
@@ -88,7 +124,7 @@ tags.datadoghq.com/version: {{ default .Chart.AppVersion .Values.datadog.version
 
 {{/* The part of the config the chart writes: state.path and the webhook secret files (YAML, maybe empty). */}}
 {{- define "syncer.managedConfig" -}}
-{{- if .Values.state.enabled }}
+{{- if include "syncer.stateOn" . }}
 state:
   path: {{ .Values.state.path | quote }}
 {{- end }}
@@ -126,7 +162,7 @@ not kept). Keys the chart writes must not be set in `config` as well: that is an
 {{- $config := fromYaml (include "syncer.userConfig" .) -}}
 {{- $state := get $config "state" -}}
 {{- if and (kindIs "map" $state) (get $state "path") -}}
-{{- if not .Values.state.enabled -}}
+{{- if not (include "syncer.stateOn" .) -}}
 {{- fail "config.state.path is set, but state.enabled is false: nothing writable is mounted there. Use state.enabled and state.path (the chart mounts a volume at its folder)" -}}
 {{- else if ne (get $state "path") .Values.state.path -}}
 {{- fail (printf "config.state.path (%s) differs from state.path (%s): set the path in state.path only" (get $state "path") .Values.state.path) -}}
@@ -166,7 +202,7 @@ not kept). Keys the chart writes must not be set in `config` as well: that is an
 {{- if and .Values.ingress.enabled (not (include "syncer.webhooksEnabled" .)) -}}
 {{- fail "ingress.enabled exposes /webhooks/, but no receiver has a secret: set webhooks.github.enabled and/or webhooks.jira.enabled (a receiver without a secret answers 403)" -}}
 {{- end -}}
-{{- if .Values.state.enabled -}}
+{{- if include "syncer.stateOn" . -}}
 {{- $dir := include "syncer.stateDir" . -}}
 {{- range $taken := list "/" "/tmp" "/etc/syncer" "/var/run" "/var/run/secrets" -}}
 {{- if eq $dir $taken -}}
@@ -177,6 +213,133 @@ not kept). Keys the chart writes must not be set in `config` as well: that is an
 {{- fail (printf "state.path %s: its folder must not be under /var/run/secrets/" $.Values.state.path) -}}
 {{- end -}}
 {{- end -}}
+{{- include "syncer.checkSecrets" . -}}
+{{- if eq .Values.mode "cronjob" -}}
+{{- $_ := include "syncer.cronJobs" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The credential files and the config agree: every /var/run/secrets/syncer/... path the config names is a file the
+Secret volume mounts, and in secretMode files no ${KEY} reads a key that is mounted as a file instead.
+*/}}
+{{- define "syncer.checkSecrets" -}}
+{{- $dir := include "syncer.secretsDir" . -}}
+{{- /* The config's values only, re-serialised: comments of a text config do not count. */ -}}
+{{- $text := toYaml (fromYaml (include "syncer.configText" .)) -}}
+{{- $mounted := fromJsonArray (include "syncer.mountedSecretFiles" .) -}}
+{{- $names := dict -}}
+{{- range $key, $file := .Values.secretFiles -}}
+{{- if $file -}}
+{{- if hasKey $names $file -}}
+{{- fail (printf "secretFiles: the keys %s and %s both name the file %s" (get $names $file) $key $file) -}}
+{{- end -}}
+{{- if eq $file "webhooks" -}}
+{{- fail (printf "secretFiles.%s: the file name webhooks is taken (the webhook secrets' folder)" $key) -}}
+{{- end -}}
+{{- $_ := set $names $file $key -}}
+{{- end -}}
+{{- end -}}
+{{- range $path := regexFindAll (printf "%s/[-A-Za-z0-9._/]+" (regexQuoteMeta $dir)) $text -1 | uniq -}}
+{{- if not (has $path $mounted) -}}
+{{- if hasPrefix (printf "%s/" (include "syncer.webhookSecretsDir" $)) $path -}}
+{{- fail (printf "config names %s, but the chart mounts it only with webhooks.%s.enabled" $path (base $path)) -}}
+{{- else if eq $.Values.secretMode "files" -}}
+{{- fail (printf "config names %s, but the chart mounts no Secret key there: add secretFiles.<KEY>: %s (the key of %s holding it)" $path (trimPrefix (printf "%s/" $dir) $path) (include "syncer.secretName" $)) -}}
+{{- else -}}
+{{- fail (printf "config names %s, but secretMode is env: no credential file is mounted (use secretMode: files, or ${VAR} in the config)" $path) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if include "syncer.secretFilesOn" . -}}
+{{- $extra := list -}}
+{{- range .Values.extraEnv -}}{{- $extra = append $extra .name -}}{{- end -}}
+{{- range $key, $file := .Values.secretFiles -}}
+{{- if and $file (regexMatch (printf "\\$\\{%s(:-[^}]*)?\\}" (regexQuoteMeta $key)) $text) (not (has $key $extra)) (not (has $key $.Values.secretEnv)) -}}
+{{- fail (printf "config reads ${%s} from the environment, but secretMode: files mounts that key as the file %s/%s: write the secret's *_file key with that path (e.g. token_file), or set secretMode: env" $key $dir $file) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A schedule of the config as a CronJob schedule. Argument: dict "schedule" S "where" KEY "integration" NAME.
+5-field cron is used as written; "every N<unit>" becomes cron when the interval divides the hour or the day:
+every Nm (N divides 60) -> "*" "/N" minutes; every Nh (N divides 24, or N*60 minutes) -> minute 0 of every Nth
+hour; every 1d (24h) -> 0 0 * * *. Any other "every" fails: a CronJob cannot fire on it.
+*/}}
+{{- define "syncer.cronSchedule" -}}
+{{- $s := trim (toString .schedule) -}}
+{{- $every := "^every\\s+([0-9]+)\\s*([smhd])$" -}}
+{{- if regexMatch $every $s -}}
+{{- $n := int (regexReplaceAll $every $s "${1}") -}}
+{{- $unit := regexReplaceAll $every $s "${2}" -}}
+{{- if and (eq $unit "m") (gt $n 0) (eq (mod $n 60) 0) -}}
+{{- $n = div $n 60 -}}{{- $unit = "h" -}}
+{{- end -}}
+{{- if and (eq $unit "h") (eq $n 24) -}}
+{{- $n = 1 -}}{{- $unit = "d" -}}
+{{- end -}}
+{{- if and (eq $unit "m") (gt $n 0) (eq (mod 60 $n) 0) -}}
+{{- if eq $n 1 -}}* * * * *{{- else -}}*/{{ $n }} * * * *{{- end -}}
+{{- else if and (eq $unit "h") (gt $n 0) (eq (mod 24 $n) 0) -}}
+{{- if eq $n 1 -}}0 * * * *{{- else -}}0 */{{ $n }} * * *{{- end -}}
+{{- else if and (eq $unit "d") (eq $n 1) -}}
+0 0 * * *
+{{- else -}}
+{{- fail (printf "mode cronjob: %s of the %s integration is %q, which no CronJob schedule can express; use a 5-field cron expression there, or \"every Nm\" with N dividing 60 (every Nh with N dividing 24, every 1d)" .where .integration $s) -}}
+{{- end -}}
+{{- else -}}
+{{- $fields := splitList " " (regexReplaceAll "\\s+" $s " ") -}}
+{{- if ne (len $fields) 5 -}}
+{{- fail (printf "mode cronjob: %s of the %s integration is %q, not a 5-field cron expression" .where .integration $s) -}}
+{{- end -}}
+{{- join " " $fields -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The CronJobs of mode cronjob, as JSON {"jobs": [{"integration", "schedule"}]}; integration "" is one CronJob for
+every configured integration. cronjob.schedule set: that one CronJob. Otherwise each configured integration
+(github, jira, pagerduty sections of the config) runs on its schedule: its section's `schedule`, else
+`defaults.schedule`, else every 30 minutes; one CronJob when all of them share one schedule, else one per integration
+(`syncer sync --only <name>`).
+*/}}
+{{- define "syncer.cronJobs" -}}
+{{- $jobs := list -}}
+{{- if .Values.cronjob.schedule -}}
+{{- $s := include "syncer.cronSchedule" (dict "schedule" .Values.cronjob.schedule "where" "cronjob.schedule" "integration" "every") -}}
+{{- $jobs = append $jobs (dict "integration" "" "schedule" $s) -}}
+{{- else -}}
+{{- $config := fromYaml (include "syncer.userConfig" .) -}}
+{{- $fallback := "*/30 * * * *" -}}
+{{- $fallbackWhere := "the built-in default schedule" -}}
+{{- $defaults := get $config "defaults" -}}
+{{- if and (kindIs "map" $defaults) (get $defaults "schedule") -}}
+{{- $fallback = get $defaults "schedule" -}}
+{{- $fallbackWhere = "config.defaults.schedule" -}}
+{{- end -}}
+{{- $schedules := list -}}
+{{- range $name := list "github" "jira" "pagerduty" -}}
+{{- $section := get $config $name -}}
+{{- if kindIs "map" $section -}}
+{{- $s := $fallback -}}{{- $where := $fallbackWhere -}}
+{{- if get $section "schedule" -}}
+{{- $s = get $section "schedule" -}}{{- $where = printf "config.%s.schedule" $name -}}
+{{- end -}}
+{{- $cron := include "syncer.cronSchedule" (dict "schedule" $s "where" $where "integration" $name) -}}
+{{- $jobs = append $jobs (dict "integration" $name "schedule" $cron) -}}
+{{- $schedules = append $schedules $cron -}}
+{{- end -}}
+{{- end -}}
+{{- if not $jobs -}}
+{{- fail "mode cronjob: the config configures no integration (a github, jira or pagerduty section): there is nothing to schedule" -}}
+{{- end -}}
+{{- if eq (len (uniq $schedules)) 1 -}}
+{{- $jobs = list (dict "integration" "" "schedule" (first $schedules)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "jobs" $jobs) -}}
 {{- end -}}
 
 {{/* Pod template shared by the Deployment and the CronJob. Argument: dict "root" . "args" LIST. */}}
@@ -233,6 +396,10 @@ spec:
           value: /etc/syncer/config.yaml
         - name: TMPDIR
           value: /tmp
+        - name: SYNCER_LOG_LEVEL
+          value: {{ .Values.logLevel | quote }}
+        - name: SYNCER_LOG_FORMAT
+          value: {{ .Values.logFormat | quote }}
         - name: DD_SERVICE
           valueFrom:
             fieldRef:
@@ -247,6 +414,16 @@ spec:
           valueFrom:
             fieldRef:
               fieldPath: metadata.labels['tags.datadoghq.com/version']
+        {{- /* The daemon reads its POST /sync token from the environment only: the one secret env entry of
+               secretMode files (optional: without the key, POST /sync answers 403). */}}
+        {{- if and (eq .Values.mode "daemon") (eq .Values.secretMode "files") .Values.triggerTokenKey (not (has "SYNCER_TRIGGER_TOKEN" .Values.secretEnv)) }}
+        - name: SYNCER_TRIGGER_TOKEN
+          valueFrom:
+            secretKeyRef:
+              name: {{ include "syncer.secretName" . }}
+              key: {{ .Values.triggerTokenKey }}
+              optional: true
+        {{- end }}
         {{- range .Values.secretEnv }}
         - name: {{ . }}
           valueFrom:
@@ -257,7 +434,7 @@ spec:
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- if not .Values.secretEnv }}
+      {{- if and (eq .Values.secretMode "env") (not .Values.secretEnv) }}
       envFrom:
         - secretRef:
             name: {{ include "syncer.secretName" . }}
@@ -293,14 +470,17 @@ spec:
           readOnly: true
         - name: tmp
           mountPath: /tmp
-        {{- if .Values.state.enabled }}
+        {{- if include "syncer.stateOn" . }}
         - name: state
           mountPath: {{ include "syncer.stateDir" . }}
         {{- end }}
-        {{- if include "syncer.webhooksEnabled" . }}
-        - name: webhook-secrets
-          mountPath: {{ include "syncer.webhookSecretsDir" . }}
+        {{- if or (include "syncer.secretFilesOn" .) (include "syncer.webhooksEnabled" .) }}
+        - name: secrets
+          mountPath: {{ include "syncer.secretsDir" . }}
           readOnly: true
+        {{- end }}
+        {{- with .Values.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
         {{- end }}
   volumes:
     - name: config
@@ -313,7 +493,7 @@ spec:
       emptyDir:
         medium: Memory
         sizeLimit: {{ .Values.tmpSizeLimit }}
-    {{- if .Values.state.enabled }}
+    {{- if include "syncer.stateOn" . }}
     - name: state
       {{- if .Values.state.persistence.enabled }}
       persistentVolumeClaim:
@@ -323,20 +503,42 @@ spec:
         sizeLimit: {{ .Values.state.sizeLimit }}
       {{- end }}
     {{- end }}
-    {{- if include "syncer.webhooksEnabled" . }}
-    - name: webhook-secrets
-      secret:
-        secretName: {{ include "syncer.webhookSecretName" . }}
+    {{- if or (include "syncer.secretFilesOn" .) (include "syncer.webhooksEnabled" .) }}
+    {{- /* One volume for every secret file, so no mount is nested in another. Keys are optional: an integration
+           you do not configure needs no key; a file the config names but the Secret lacks stops syncer with a
+           configuration error naming the file. */}}
+    - name: secrets
+      projected:
         defaultMode: 288  # 0440: root and the pod's fsGroup may read
-        items:
-          {{- range $name := list "github" "jira" }}
-          {{- with (index $root.Values.webhooks $name) }}
-          {{- if .enabled }}
-          - key: {{ .secretKey }}
-            path: {{ $name }}
+        sources:
+          {{- if include "syncer.secretFilesOn" . }}
+          - secret:
+              name: {{ include "syncer.secretName" . }}
+              optional: true
+              items:
+                {{- range $key, $file := .Values.secretFiles }}
+                {{- if $file }}
+                - key: {{ $key }}
+                  path: {{ $file }}
+                {{- end }}
+                {{- end }}
           {{- end }}
+          {{- if include "syncer.webhooksEnabled" . }}
+          - secret:
+              name: {{ include "syncer.webhookSecretName" . }}
+              items:
+                {{- range $name := list "github" "jira" }}
+                {{- with (index $root.Values.webhooks $name) }}
+                {{- if .enabled }}
+                - key: {{ .secretKey }}
+                  path: webhooks/{{ $name }}
+                {{- end }}
+                {{- end }}
+                {{- end }}
           {{- end }}
-          {{- end }}
+    {{- end }}
+    {{- with .Values.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
     {{- end }}
   {{- with .Values.nodeSelector }}
   nodeSelector:
@@ -351,4 +553,11 @@ spec:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end -}}
+{{- end -}}
+
+{{/* Labels of the helm test pod (never selected by the workload's Service or NetworkPolicy podSelector). */}}
+{{- define "syncer.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "syncer.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
 {{- end -}}
