@@ -30,7 +30,7 @@ def model_at(path: Sequence[str | int], root: type[BaseModel] = Config) -> type[
     current: list[object] = [root]
     for part in path:
         current = [step for tp in current for step in _step(tp, part)]
-    models = [tp for tp in current if isinstance(tp, type) and issubclass(tp, BaseModel)]
+    models = [m for tp in current for m in _options(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
     return models[0] if models else None
 
 

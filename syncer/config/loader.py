@@ -23,8 +23,15 @@ from syncer.config.values import kind
 from syncer.errors import ConfigError
 from syncer.redact import MASK, MIN_LENGTH, redact
 
-__all__ = ["SECRET_KEYS", "load", "parse", "register_secrets"]
+__all__ = ["DATADOG_ENV_DEFAULTS", "SECRET_KEYS", "load", "parse", "register_secrets"]
 Tree = object
+DATADOG_ENV_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "site": ("DD_SITE",),
+    "api_key": ("DD_API_KEY",),
+    "app_key": ("DD_APP_KEY", "DD_APPLICATION_KEY"),
+}
+"""The datadog keys the environment supplies when the file leaves them out (the first variable set wins)."""
+_DATADOG_REQUIRED = ("api_key", "app_key")
 _SCALARS = (str, int, float, bool, type(None))
 _TYPE_ERRORS = {"int_type", "bool_type", "string_type", "float_type", "list_type", "dict_type", "model_type"}
 
@@ -116,16 +123,13 @@ def _datadog_defaults(tree: dict[str, object], env: Mapping[str, str], found: Pr
     if not isinstance(section, dict):
         found.add("datadog", f"must be a mapping, not {kind(section)}")
         return
-    fallbacks = {
-        "site": env.get("DD_SITE"),
-        "api_key": env.get("DD_API_KEY"),
-        "app_key": env.get("DD_APP_KEY") or env.get("DD_APPLICATION_KEY"),
-    }
-    for key, value in fallbacks.items():
+    for key, variables in DATADOG_ENV_DEFAULTS.items():
+        value = next((env[name] for name in variables if env.get(name)), None)
         if section.get(key) in (None, "") and value:
             section[key] = value
-    for key, variable in (("api_key", "DD_API_KEY"), ("app_key", "DD_APP_KEY")):
+    for key in _DATADOG_REQUIRED:
         if section.get(key) in (None, "") and not found.covers(f"datadog.{key}"):
+            variable = DATADOG_ENV_DEFAULTS[key][0]
             found.add(f"datadog.{key}", f"not set (set it in the file or the {variable} variable)")
 
 
