@@ -130,13 +130,16 @@ def _walk(node: Any, names: bool = False) -> Any:
         return node
     if names:
         return {key: _walk(value) for key, value in node.items()}
-    out: Schema = {
-        (_KEYWORDS[key] if key in _KEYWORDS else key): _walk(value, key in _NAMED) for key, value in node.items()
-    }
+    out: Schema = {_keyword(key): _walk(value, key in _NAMED) for key, value in node.items()}
     if _takes_env_string(out):
         meta = {key: out.pop(key) for key in _META if key in out}
         return {"anyOf": [out, _ENV_STRING], **meta}
     return out
+
+
+def _keyword(key: str) -> str:
+    """JSON Schema's name of a keyword pydantic spells its own way (`ge` → `minimum`)."""
+    return _KEYWORDS.get(key, key)
 
 
 def _takes_env_string(node: Schema) -> bool:

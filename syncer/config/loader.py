@@ -58,7 +58,8 @@ def parse(
     """Validate an already-parsed configuration tree; relative `*_file` paths are relative to `base`.
 
     Every problem is collected (interpolation, secret files, environment defaults, then the models) and reported
-    in one ConfigError; `lines` (from yamlfile.load_marked) places each on its line of `origin`.
+    in one ConfigError; `lines` (from yamlfile.load_marked) places each on its line of `origin`. The models get
+    `{"base": base}` as their validation context, for the paths they check themselves (`http.ca_bundle`).
     """
     found = Problems()
     resolved = _resolve(tree, env, "", base, found)
@@ -67,7 +68,7 @@ def parse(
     _datadog_defaults(resolved, env, found)
     config = None
     try:
-        config = Config.model_validate(resolved)
+        config = Config.model_validate(resolved, context={"base": base} if base is not None else None)
     except ValidationError as exc:
         for key, message in _describe(exc):
             if not found.covers(key):
