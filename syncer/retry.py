@@ -1,7 +1,17 @@
-"""Bounded exponential backoff shared by every client; waits the server asks for are honoured up to a cap."""
+"""Bounded exponential backoff shared by every client; waits the server asks for are honoured up to a cap.
+
+Every retry is logged here, as one WARNING line of the `syncer.retry` logger naming the system, the request and
+what went wrong, then which retry it is and the wait before it:
+
+    github: github.com/acme: GET /orgs/acme/repos page 3 answered 502: Bad Gateway; retry 1 of 4 in 0.3s
+
+The clients retry nothing themselves (urllib3 `max_retries=0`, no library retry loop), so no other line tells of a
+retry.
+"""
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -10,7 +20,9 @@ from typing import TypeVar
 
 from syncer.deadline import Deadline
 from syncer.errors import TransientError
+from syncer.redact import redact
 
+log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -87,8 +99,21 @@ def call(attempt: Callable[[], T], policy: RetryPolicy, sleep: Sleep, deadline: 
             if deadline is not None and not deadline.allows(wait):
                 deadline.check()
                 raise _noted(exc, "no time left before the run's deadline to retry") from exc.__cause__
+            _log_retry(exc, number, policy.attempts - 1, wait)
             sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _log_retry(exc: TransientError, number: int, retries: int, wait: float) -> None:
+    """One line: `system: what failed; retry N of M in Xs` (redacted; the system is named once)."""
+    text = redact(str(exc)).replace("\n", " ")
+    system = exc.system or ""
+    if system and not text.casefold().startswith((f"{system.casefold()}:", f"{system.casefold()} ")):
+        text = f"{system}: {text}"
+    extra: dict[str, object] = {"event": "retry"}
+    if exc.status is not None:
+        extra["http.status_code"] = exc.status  # Datadog's standard attribute
+    log.warning("%s; retry %d of %d in %.1fs", text, number, retries, wait, extra=extra)
 
 
 def _noted(exc: TransientError, note: str) -> TransientError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from syncer import tls
 from syncer.config.schema import Config, GithubSection, JiraSection, PagerDutySection
 from syncer.deadline import Deadline
 from syncer.filters import NameFilter
@@ -33,6 +34,7 @@ def sources(
     `targeted` (the scopes of a targeted run): a GitHub source lists only their orgs on its host (an app without
     `orgs` those of them it is installed on), and a source owning none of them is left out.
     """
+    tls.use(config.http)  # every client these sources make trusts http.ca_bundle's CAs too
     section = config.section(integration)
     concurrency = config.effective(integration).concurrency
     if isinstance(section, GithubSection):

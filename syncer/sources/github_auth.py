@@ -19,6 +19,7 @@ import requests
 from github import Auth, Github, GithubIntegration
 from github.Requester import Requester
 
+from syncer import tls
 from syncer.config.schema import GithubApp, GithubSource
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, PermanentError, Stopped, SyncerError
@@ -34,7 +35,10 @@ _INTEGRATION_ACCEPT = {"Accept": "application/vnd.github+json"}
 
 
 def new_client(base_url: str, auth: Auth.Auth, deadline: Deadline, pool_size: int) -> Github:
-    """A Github client: pages of 100, lazy objects, no throttle sleep, no retry, bounded timeouts and answers."""
+    """A Github client: pages of 100, lazy objects, no throttle sleep, no retry, bounded timeouts and answers.
+
+    It trusts `http.ca_bundle` too (`tls.requests_verify`); proxies come from the environment, per request.
+    """
     client = Github(
         auth=auth,
         base_url=base_url,
@@ -46,6 +50,7 @@ def new_client(base_url: str, auth: Auth.Auth, deadline: Deadline, pool_size: in
         seconds_between_writes=None,
         lazy=True,
         user_agent="syncer",
+        verify=tls.requests_verify(),
     )
     bound_requester(client.requester, deadline)
     return client
@@ -149,6 +154,7 @@ class GithubAuth:
                 seconds_between_requests=None,
                 seconds_between_writes=None,
                 user_agent="syncer",
+                verify=tls.requests_verify(),  # the token exchange trusts what the listing trusts
             )
             bound_requester(self._integration.requester, retrying.deadline)
 

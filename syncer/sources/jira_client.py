@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import requests
 from jira import JIRA, JIRAError
 
-from syncer import metrics, retry
+from syncer import metrics, retry, tls
 from syncer.config.schema import JiraSource
 from syncer.deadline import Deadline
 from syncer.errors import ConfigError, PermanentError, Stopped, TransientError, UpstreamError
@@ -69,6 +69,7 @@ class JiraClient:
         self._sleep = sleep
         self._deadline = deadline if deadline is not None else Deadline.unbounded()
         self._secrets = secrets_of(source)
+        self._verify = tls.requests_verify()  # given with every request: requests lets REQUESTS_CA_BUNDLE override
         auth: dict[str, Any]
         if source.token is not None:
             auth = {"token_auth": source.token.get_secret_value()}
@@ -116,7 +117,7 @@ class JiraClient:
         session = self._jira._session
         session.timeout = (self._deadline.timeout(connect), self._deadline.timeout(read))
         try:
-            response = session.get(url, params=params, allow_redirects=False)
+            response = session.get(url, params=params, allow_redirects=False, verify=self._verify)
         except JIRAError as exc:
             raise self._status_error(exc, where) from None  # not chained: its text dumps headers and body
         except requests.RequestException as exc:

@@ -3,8 +3,9 @@
 The library (pagerduty 7, on httpx2) builds its httpx2.Client from our keyword arguments and asks every request
 with `follow_redirects=False`, raising ServerHttpError on a 3xx; httpx2's own default is not to follow either. No
 `transport=` is passed: httpx2 takes the proxies of HTTPS_PROXY/HTTP_PROXY/NO_PROXY only when it builds its own
-transports. Instead a response hook wraps each answer's byte stream so the body is read under the deadline and a
-size cap (`_BoundedStream`), and each request's timeouts are lowered to what the deadline leaves.
+transports (each given `verify=`, the trust of `http.ca_bundle`: see syncer.tls). Instead a response hook wraps
+each answer's byte stream so the body is read under the deadline and a size cap (`_BoundedStream`), and each
+request's timeouts are lowered to what the deadline leaves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Mapping
 import httpx2
 import pagerduty
 
-from syncer import metrics, retry
+from syncer import metrics, retry, tls
 from syncer.config.schema import PagerDutySource
 from syncer.deadline import Deadline
 from syncer.errors import PermanentError, Stopped, TransientError, UpstreamError
@@ -122,6 +123,7 @@ class PagerDutyClient:
             base_url=source.api_url,
             event_hooks={"response": [self._bound, _on_response]},
             follow_redirects=False,
+            verify=tls.httpx2_verify(),  # http.ca_bundle's CAs on top of httpx2's own, proxied or not
         )
         # uncompressed answers only: the size cap then bounds what the body becomes in memory (no gzip bomb)
         self._client.headers["Accept-Encoding"] = "identity"
