@@ -1,4 +1,7 @@
-"""Discovery: run every source of an integration at once, bounded by the run's deadline; a stuck one is abandoned."""
+"""Discovery: run every source of an integration at once, bounded by the run's deadline; a stuck one is abandoned.
+
+`watched` hands a progress display to the sources that list pages (GitHub, Jira): their discover() reports each page.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,11 @@ from collections.abc import Sequence
 from concurrent.futures import Future, wait
 
 from syncer.deadline import Deadline
-from syncer.model import Discovery
+from syncer.model import Discovery, Entry, Scope
+from syncer.progress import Progress
 from syncer.sources.base import Source
+from syncer.sources.github import GithubRepos
+from syncer.sources.jira import JiraProjects
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 5.0  # after the deadline, how long sources get to notice it and return before they are abandoned
@@ -70,3 +76,38 @@ def _start(source: Source) -> Future[list[Discovery]]:
 
     threading.Thread(target=work, name=f"source-{source.scope.label}", daemon=True).start()
     return future
+
+
+def watched(sources: Sequence[Source], progress: Progress | None) -> list[Source]:
+    """The sources, those that list pages (GitHub, Jira) reporting each page to `progress`; None: as they are."""
+    if progress is None:
+        return list(sources)
+    return [_Watched(s, progress) if isinstance(s, GithubRepos | JiraProjects) else s for s in sources]
+
+
+class _Watched:
+    """A source whose discover() reports the pages it lists to a progress display; otherwise the source itself."""
+
+    def __init__(self, source: GithubRepos | JiraProjects, progress: Progress) -> None:
+        self._source = source
+        self._progress = progress
+
+    def __repr__(self) -> str:
+        return repr(self._source)
+
+    @property
+    def scope(self) -> Scope:
+        """The source's scope."""
+        return self._source.scope
+
+    def discover(self) -> list[Discovery]:
+        """The source's discovery, each page it lists shown on the progress display."""
+        return self._source.discover(self._progress)
+
+    def check(self) -> None:
+        """The source's credential check."""
+        self._source.check()
+
+    def confirm(self, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+        """The source's look-ups of removals."""
+        return self._source.confirm(entries)

@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 from syncer import metrics, scopes, writelock
 from syncer import report as report_
@@ -14,7 +15,9 @@ from syncer.config.schema import Config
 from syncer.datadog import change_event
 from syncer.datadog.client import DatadogClient
 from syncer.deadline import Deadline, Stop
+from syncer.discovery import watched
 from syncer.model import Integration, IntegrationReport, Result, RunReport, Scope
+from syncer.progress import SILENT, Progress
 from syncer.reconcile import Job, run_once
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources import factory
@@ -38,12 +41,14 @@ def job(
     trigger: str = "cli",
     targeted: Sequence[Scope] = (),
     cache: PageCache | None = None,
+    progress: Progress | None = None,
 ) -> Job:
     """The Job of one integration, with its sources built from the configuration, bounded by `deadline`.
 
     Without a deadline the run gets its own: `run_timeout` from now, stopped by `stop`. Retry waits end when
     the run is stopped unless `sleep` is given. With `targeted` scopes, only they are listed again (SPEC §9).
     `cache` (the state store) keeps the ETags of GitHub list pages: an unchanged page costs no rate limit.
+    `progress` is shown the pages the sources list (None: nothing is shown).
     """
     settings = config.effective(integration)
     listed = scopes.narrowed(config, integration, targeted) if targeted else config
@@ -52,8 +57,11 @@ def job(
     return Job(
         integration=integration,
         settings=settings,
-        sources=factory.sources(
-            integration, listed, policy or RetryPolicy(), waits, deadline=bound, cache=cache, targeted=targeted
+        sources=watched(
+            factory.sources(
+                integration, listed, policy or RetryPolicy(), waits, deadline=bound, cache=cache, targeted=targeted
+            ),
+            progress,
         ),
         extra=factory.extra(integration, config),
         dry_run=dry_run,
@@ -76,11 +84,13 @@ def run(
     sleep: Sleep | None = None,
     stop: Stop | None = None,
     store: StateStore | None = None,
+    progress: Progress | None = None,
 ) -> RunReport:
     """Run every selected integration concurrently; one never stops the others; `store` journals applied writes
     and caches the ETags of GitHub list pages.
 
     `stop` (set by a signal) stops every run: waits end, no PUT starts after it, the report says interrupted.
+    `progress` (`progress.for_terminal`) shows the pages the sources list; it is closed once the runs end.
     """
     halt = stop if stop is not None else Stop()
     selected = [i for i in config.integrations() if only is None or i in only]
@@ -96,6 +106,7 @@ def run(
             stop=halt,
             run_id=run_id,
             cache=store,
+            progress=progress,
         )
         for i in selected
     ]
@@ -103,7 +114,7 @@ def run(
     with DatadogClient(config.datadog, retry=policy or RetryPolicy(), sleep=waits) as datadog:
         if not jobs:
             return RunReport((), run_id=run_id)
-        with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool:
+        with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool, closing(progress or SILENT):
             reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
         for report in reports:
             record(report, store)

@@ -24,6 +24,7 @@ from syncer.deadline import Deadline
 from syncer.errors import PermanentError, Stopped, SyncerError, TransientError
 from syncer.filters import Properties, RepoFilter, RepoTraits, Verdict, sort_out
 from syncer.model import Discovery, Entry, GithubRepo, Scope
+from syncer.progress import SILENT, Progress
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Inspection
 from syncer.sources.github_auth import GithubAuth, new_client, org_scope, reach
@@ -86,11 +87,11 @@ class GithubRepos:
         """The filters of this source, as the last listing applied them (the cutoff of `pushed_within` included)."""
         return self._filter
 
-    def discover(self) -> list[Discovery]:
-        """One Discovery per org; a failure to find the orgs fails the whole host."""
-        return [inspection.discovery for inspection in self.inspect()]
+    def discover(self, progress: Progress = SILENT) -> list[Discovery]:
+        """One Discovery per org; a failure to find the orgs fails the whole host. Each page read goes to `progress`."""
+        return [inspection.discovery for inspection in self.inspect(progress)]
 
-    def inspect(self) -> list[Inspection[RepoTraits]]:
+    def inspect(self, progress: Progress = SILENT) -> list[Inspection[RepoTraits]]:
         """What discover() finds, and with each healthy org every repo its listing held, before any filter.
 
         The repos are those the filters judged (custom properties read from properties/values merged in); they are
@@ -102,7 +103,7 @@ class GithubRepos:
         try:
             targets, missing = auth.targets(self._only)
             listings: dict[str, Listing] = {}
-            found = [Inspection[RepoTraits](d) for d in missing] + self._list(targets, listings)
+            found = [Inspection[RepoTraits](d) for d in missing] + self._list(targets, listings, progress)
             failed = (i.discovery for i in found if not i.discovery.ok)
             self._failed = {d.scope.owns[1] for d in failed if d.scope.owns and len(d.scope.owns) > 1}
             self._listings = listings
@@ -164,8 +165,11 @@ class GithubRepos:
         if problems:
             raise PermanentError("; ".join(problems), system=SYSTEM)
 
-    def _list(self, targets: list[tuple[str, Auth.Auth]], listings: dict[str, Listing]) -> list[Inspection[RepoTraits]]:
-        """Fetch every page of every org: first pages together, then the rest once `last` is known.
+    def _list(
+        self, targets: list[tuple[str, Auth.Auth]], listings: dict[str, Listing], progress: Progress = SILENT
+    ) -> list[Inspection[RepoTraits]]:
+        """Fetch every page of every org: first pages together, then the rest once `last` is known; each page read
+        is counted on `progress`.
 
         An org fails at its first failed page (its queued pages are cancelled), when a page claims more than
         MAX_PAGES pages, or when a page repeats an earlier one (a server ignoring `page`). An org failed for good
@@ -180,7 +184,7 @@ class GithubRepos:
         auth_of = dict(targets)
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="github") as pool:
             running: dict[Future[Page], tuple[str, int]] = {
-                pool.submit(self._fetch, org, auth, 1): (org, 1) for org, auth in targets
+                pool.submit(self._fetch, org, auth, 1, progress=progress): (org, 1) for org, auth in targets
             }
 
             def fail(org: str, error: str) -> None:
@@ -213,17 +217,17 @@ class GithubRepos:
                         continue
                     repeated = repeats(seen_pages[org], page, number)
                     if repeated is not None:
-                        where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
+                        where = f"{self._where(org)} page {number}"
                         fail(org, f"{where}: the page repeats page {repeated}; the server ignores pagination")
                         continue
                     pages[org][number] = page
                     wanted = max(page.last or 0, number + 1 if page.has_next else 0)
                     if wanted > MAX_PAGES:
-                        where = f"{self._source.hostname}/{org}: GET /orgs/{org}/repos page {number}"
-                        fail(org, f"{where}: the listing claims more than {MAX_PAGES} pages")
+                        fail(org, f"{self._where(org)} page {number}: the listing claims more than {MAX_PAGES} pages")
                         continue
                     for more in range(highest[org] + 1, wanted + 1):
-                        running[pool.submit(self._fetch, org, auth_of[org], more, more in probes[org])] = (org, more)
+                        asked = pool.submit(self._fetch, org, auth_of[org], more, more in probes[org], progress)
+                        running[asked] = (org, more)
                     highest[org] = max(highest[org], wanted)
         self._check_whole(targets, pages, failed, reused, highest)
         return self._outcomes(targets, pages, failed, listings)
@@ -302,7 +306,7 @@ class GithubRepos:
         discovery = Discovery(scope, entries=entries, seen=len(repos), dropped=dropped)
         return Inspection(discovery, tuple(repos.values()))
 
-    def _fetch(self, org: str, auth: Auth.Auth, number: int, probe: bool = False) -> Page:
+    def _fetch(self, org: str, auth: Auth.Auth, number: int, probe: bool = False, progress: Progress = SILENT) -> Page:
         """One page of /orgs/{org}/repos, through the one retry loop; at most `concurrency` requests per host at once.
 
         The page is read raw through PyGithub's requester (auth and GHES paths stay PyGithub's) and decoded with
@@ -313,9 +317,11 @@ class GithubRepos:
         path, params = listing_page(org, number)
         requester = self._client(auth).requester
         conditional = None if self._pages is None else self._pages.page(auth, path, params)
-        return fetch_page(
+        page = fetch_page(
             requester, path, params, where, self._retrying, self._in_flight, org, number, conditional, probe=probe
         )
+        progress.page(self._label(org), len(page.repos), "repos")
+        return page
 
     def _client(self, auth: Auth.Auth) -> Github:
         """This thread's client for this auth (PyGithub is not thread-safe)."""

@@ -17,6 +17,7 @@ from syncer.deadline import Deadline
 from syncer.errors import PermanentError, SyncerError
 from syncer.filters import NameFilter, ProjectFilter, ProjectTraits, Verdict, sort_out
 from syncer.model import Discovery, Entry, JiraProject, Scope
+from syncer.progress import SILENT, Progress
 from syncer.redact import redact
 from syncer.retry import RetryPolicy, Sleep
 from syncer.sources.base import Inspection
@@ -70,16 +71,17 @@ class JiraProjects:
         """The filters of this source."""
         return self._filter
 
-    def discover(self) -> list[Discovery]:
-        """One Discovery for the site: every wanted project, or the error that stopped the listing."""
-        return [inspection.discovery for inspection in self.inspect()]
+    def discover(self, progress: Progress = SILENT) -> list[Discovery]:
+        """One Discovery for the site: every wanted project, or the error that stopped the listing. Each page read
+        goes to `progress`."""
+        return [inspection.discovery for inspection in self.inspect(progress)]
 
-    def inspect(self) -> list[Inspection[ProjectTraits]]:
+    def inspect(self, progress: Progress = SILENT) -> list[Inspection[ProjectTraits]]:
         """What discover() finds, with every project the listing held (deduplicated by key), before any filter."""
         self._listed = None
         try:
             with closing(self._client()) as client:
-                projects = self._projects(client)
+                projects = self._projects(client, progress)
         except SyncerError as exc:
             return [Inspection(Discovery(self.scope, error=self._shown(str(exc))))]
         self._listed = frozenset(p.key.casefold() for p in projects)
@@ -154,17 +156,17 @@ class JiraProjects:
     def _shown(self, text: str) -> str:
         return secrets_of(self._source).redact(redact(text))
 
-    def _projects(self, client: JiraClient) -> list[Project]:
+    def _projects(self, client: JiraClient, progress: Progress) -> list[Project]:
         """Every project the credentials see; project/search where it exists, else GET /project (Data Center)."""
         try:
-            return self._search(client)
+            return self._search(client, progress)
         except NotFound as missing:
             try:
-                return self._list(client)
+                return self._list(client, progress)
             except NotFound as exc:
                 raise NotFound(f"{missing}; and {exc} (is url right?)") from exc
 
-    def _search(self, client: JiraClient) -> list[Project]:
+    def _search(self, client: JiraClient, progress: Progress) -> list[Project]:
         """Follow project/search to its end (isLast, or an empty page); the server's page size wins over ours."""
         params: dict[str, str | int | list[str]] = {"maxResults": PAGE_SIZE, "orderBy": "key"}
         if self._source.archived:
@@ -189,6 +191,7 @@ class JiraProjects:
                 raise PermanentError(f"{where}: {len(page.projects)} projects on a page of at most {PAGE_SIZE}")
             if page.start is not None and page.start != start:
                 raise PermanentError(f"{where}: the page says startAt={page.start}, not the {start} asked")
+            progress.page(self.scope.label, len(page.projects), "projects")
             fresh = 0
             for project in page.projects:
                 fresh += project.key.casefold() not in found
@@ -206,9 +209,10 @@ class JiraProjects:
             start += len(page.projects)
         raise PermanentError(f"{client.where(SEARCH)}: more than {MAX_PAGES} pages; giving up")
 
-    def _list(self, client: JiraClient) -> list[Project]:
+    def _list(self, client: JiraClient, progress: Progress) -> list[Project]:
         """GET /project: every project in one answer (includeArchived when archived projects are wanted)."""
         params: Params = {"includeArchived": "true"} if self._source.archived else {}
         body = client.get(LIST, params)
         projects = {p.key.casefold(): p for p in parse_list(body, client.where(LIST))}
+        progress.page(self.scope.label, len(projects), "projects")
         return list(projects.values())
