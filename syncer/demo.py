@@ -13,6 +13,7 @@ from syncer import report, runner
 from syncer.config import loader
 from syncer.config.schema import Config
 from syncer.daemon.service import Daemon
+from syncer.errors import ConfigError
 from syncer.model import ExitCode
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
@@ -102,18 +103,28 @@ def _webhook(sim: Simulator, timeout: float = 10.0) -> float | None:
 
 
 def simulate(port_base: int | None, scale: str, write_config: str | None, latency: float = 0.0) -> int:
-    """Run the simulator in the foreground until Ctrl-C or SIGTERM."""
+    """Run the simulator in the foreground until Ctrl-C or SIGTERM; the signal handlers are put back after.
+
+    A port the fakes cannot have raises the simulator's PortUnavailable (nothing is left running); a config
+    that cannot be written is a ConfigError naming --write-config.
+    """
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    with Simulator(scale=scale, port_base=port_base, latency=latency) as sim:
-        for fake in sim.fakes:
-            print(f"{type(fake).__name__:<16} {fake.hostname:<22} {fake.url}", flush=True)
-        if write_config:
-            sim.write_config(Path(write_config))
-            print(f"config written to {write_config}; it reads these variables:", flush=True)
-            for name, value in sim.env().items():
-                print(f"  export {name}={value}", flush=True)
-        print("simulator running; Ctrl-C to stop", file=sys.stderr, flush=True)
-        stop.wait()
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Simulator(scale=scale, port_base=port_base, latency=latency) as sim:
+            for fake in sim.fakes:
+                print(f"{type(fake).__name__:<16} {fake.hostname:<22} {fake.url}", flush=True)
+            if write_config:
+                try:
+                    sim.write_config(Path(write_config))
+                except OSError as exc:
+                    raise ConfigError(f"--write-config {write_config}: cannot write it: {exc.strerror or exc}") from exc
+                print(f"config written to {write_config}; it reads these variables:", flush=True)
+                for name, value in sim.env().items():
+                    print(f"  export {name}={value}", flush=True)
+            print("simulator running; Ctrl-C to stop", file=sys.stderr, flush=True)
+            stop.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return ExitCode.OK

@@ -47,6 +47,26 @@ LIBRARY_LOGGERS = (
     "apscheduler",
 )
 log = logging.getLogger("syncer")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+FORMATS = ("text", "json")
+_LEVEL_ALIASES = {"WARN": "WARNING"}
+
+
+def level_name(text: str) -> str:
+    """`text` as one of LEVELS, in any case (`debug` is DEBUG, `warn` is WARNING); ValueError otherwise."""
+    name = text.strip().upper()
+    name = _LEVEL_ALIASES.get(name, name)
+    if name not in LEVELS:
+        raise ValueError(f"{text!r} is not a log level (use debug, info, warning or warn, error; any case)")
+    return name
+
+
+def format_name(text: str) -> str:
+    """`text` as one of FORMATS, in any case; ValueError otherwise."""
+    name = text.strip().lower()
+    if name not in FORMATS:
+        raise ValueError(f"{text!r} is not a log format (use text or json)")
+    return name
 
 
 def _extra(record: logging.LogRecord) -> dict[str, object]:
@@ -245,16 +265,17 @@ def handler(fmt: str, stream: TextIO | None = None) -> logging.Handler:
 
 
 def setup(fmt: str | None = None, level: str = "INFO") -> None:
-    """Send logs to stderr as `fmt` ("text" or "json"; default: text on a TTY, JSON otherwise).
+    """Send logs to stderr as `fmt` ("text" or "json"; default: text on a TTY, JSON otherwise) from `level` on
+    (any case; `warn` is WARNING). ValueError for a format or level that is not one of FORMATS / LEVELS.
 
     Library loggers are quiet (WARNING) unless the level is DEBUG, where their debug lines show too — redacted
     like everything else. Python warnings and uncaught exceptions (main thread and others) are logged through
     the same handler, so their text is redacted as well.
     """
-    chosen = fmt or ("text" if sys.stderr.isatty() else "json")
+    chosen = format_name(fmt) if fmt else ("text" if sys.stderr.isatty() else "json")
     root = logging.getLogger()
     root.handlers[:] = [handler(chosen)]
-    root.setLevel(level.upper())
+    root.setLevel(level_name(level))
     library = root.level if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(library)

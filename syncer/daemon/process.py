@@ -71,4 +71,5 @@ def _bind(host: str, port: int, listen: str) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family, backlog=128)
     except OSError as exc:
-        raise ConfigError(f"--listen {listen}: cannot listen there: {exc.strerror or exc}") from exc
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise ConfigError(f"--listen {listen}: cannot listen there: {reason}; choose another HOST:PORT") from exc

@@ -24,6 +24,15 @@ from syncer.simulator.threaded import ServedRequest, ThreadedServer
 from syncer.simulator.wire import dumps, json_response
 
 
+class PortUnavailable(RuntimeError):
+    """A fake could not listen on its port (in use, or not allowed); `reason` says why, in words."""
+
+    def __init__(self, name: str, host: str, port: int, error: OSError) -> None:
+        self.host, self.port = host, port
+        self.reason = (error.strerror or str(error)).lower()
+        super().__init__(f"{name} fake could not start on {host}:{port}: {error}")
+
+
 class FakeServer:
     """Base of every fake API: real HTTP on 127.0.0.1, faults, latency and a log of served requests."""
 
@@ -101,7 +110,7 @@ class FakeServer:
             sock.bind(("127.0.0.1", self._requested_port))
         except OSError as exc:
             sock.close()
-            raise RuntimeError(f"{self.name} fake could not start on 127.0.0.1:{self._requested_port}: {exc}") from exc
+            raise PortUnavailable(self.name, "127.0.0.1", self._requested_port, exc) from exc
         config = uvicorn.Config(
             self,
             log_level="warning",
