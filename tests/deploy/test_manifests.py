@@ -7,6 +7,7 @@ scripts/get-helm.sh), then PATH. A missing tool is a test failure, never a skip.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import posixpath
@@ -15,6 +16,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -68,6 +70,13 @@ HELM_EXAMPLE = DEPLOY / "helm" / "examples" / "webhooks.yaml"
 HELM_WEBHOOKS = ["-f", str(HELM_EXAMPLE)]
 # The values file of secretMode env (credentials as env vars, the config reading ${NAME}).
 HELM_SECRETS_ENV = DEPLOY / "helm" / "examples" / "secrets-env.yaml"
+# Opt-in values every generic check must hold for too: a NetworkPolicy, logging, an extra (read-only) volume.
+HELM_EXTRAS = [
+    "--set", "networkPolicy.enabled=true", "--set", "logLevel=DEBUG", "--set", "logFormat=text",
+    "--set", "extraVolumes[0].name=ca", "--set", "extraVolumes[0].configMap.name=corporate-ca",
+    "--set", "extraVolumeMounts[0].name=ca", "--set", "extraVolumeMounts[0].mountPath=/etc/syncer-ca",
+    "--set", "extraVolumeMounts[0].readOnly=true",
+]  # fmt: skip
 HELM_RENDERS: dict[str, list[str]] = {
     "helm-daemon": ["--set", "mode=daemon"],
     "helm-cronjob": ["--set", "mode=cronjob"],
@@ -75,7 +84,15 @@ HELM_RENDERS: dict[str, list[str]] = {
     "helm-daemon-emptydir": ["--set", "mode=daemon", "--set", "state.enabled=true"],
     "helm-cronjob-state": ["--set", "mode=cronjob", *HELM_STATE],
     "helm-daemon-webhooks": HELM_WEBHOOKS,
+    "helm-daemon-extras": ["--set", "mode=daemon", *HELM_EXTRAS],
+    "helm-cronjob-extras": ["--set", "mode=cronjob", *HELM_EXTRAS],
 }
+# Renders with one CronJob per integration (deploy/base/config.yaml: github */15, jira and pagerduty */30). They
+# hold several workloads, so the checks above that take "the" workload do not apply; the per-integration tests
+# check each CronJob instead.
+BASE_CONFIG = DEPLOY / "base" / "config.yaml"
+HELM_PER_INTEGRATION = ["--set", "mode=cronjob", "--set-file", f"config={BASE_CONFIG}", *HELM_STATE]
+MULTI_RENDERS = ("kustomize-cronjob-per-integration", "helm-cronjob-per-integration")
 # kustomize-daemon-webhooks: the daemon overlay with deploy/components/webhooks, configured as its comments say.
 KUSTOMIZE_RENDERS = ("kustomize-daemon", "kustomize-cronjob", "kustomize-daemon-webhooks")
 RENDERS = (*KUSTOMIZE_RENDERS, *HELM_RENDERS)
@@ -176,6 +193,8 @@ def render_text(
             proc = subprocess.run(
                 [kubectl, "kustomize", str(overlay)], capture_output=True, text=True, timeout=60, check=False
             )
+        elif name == "helm-cronjob-per-integration":
+            proc = helm("template", "syncer", str(CHART), *HELM_PER_INTEGRATION)
         else:
             proc = helm("template", "syncer", str(CHART), *HELM_RENDERS[name])
         assert proc.returncode == 0, f"rendering {name} failed:\n{proc.stderr}"
@@ -356,7 +375,7 @@ def test_cron_parser_itself() -> None:
 # ------------------------------------------------------------------------------ schema validation
 
 
-@pytest.mark.parametrize("name", RENDERS)
+@pytest.mark.parametrize("name", (*RENDERS, *MULTI_RENDERS))
 @pytest.mark.parametrize("version", K8S_VERSIONS)
 def test_objects_validate_strictly_against_kubernetes_schemas(
     name: str, version: str, rendered: Callable[[str], list[Doc]]
@@ -374,7 +393,7 @@ def test_objects_validate_strictly_against_kubernetes_schemas(
             pytest.fail(f"{where}: {exc.message}", pytrace=False)
 
 
-@pytest.mark.parametrize("name", RENDERS)
+@pytest.mark.parametrize("name", (*RENDERS, *MULTI_RENDERS))
 def test_kubernetes_validate_cli_strict(name: str, render_text: Callable[[str], str], tmp_path: Path) -> None:
     """The same check as an operator would run it: kubernetes-validate --strict on the rendered file."""
     path = tmp_path / f"{name}.yaml"
@@ -408,6 +427,8 @@ PVC = ["PersistentVolumeClaim"]
         ("helm-daemon-emptydir", DAEMON_KINDS + HELM_TEST_POD),
         ("helm-cronjob-state", CRONJOB_KINDS + PVC),
         ("helm-daemon-webhooks", [*DAEMON_KINDS, "Ingress", *PVC, *HELM_TEST_POD]),
+        ("helm-daemon-extras", [*DAEMON_KINDS, "NetworkPolicy", *HELM_TEST_POD]),
+        ("helm-cronjob-extras", [*CRONJOB_KINDS, "NetworkPolicy"]),
     ],
 )
 def test_rendered_kinds(name: str, kinds: list[str], rendered: Callable[[str], list[Doc]]) -> None:
@@ -502,6 +523,8 @@ def test_config_is_mounted_where_syncer_config_points(name: str, rendered: Calla
         source = volumes[mount["name"]].get("configMap")
         if not source:
             continue
+        if mount["mountPath"] != posixpath.dirname(CONFIG_PATH) and source["name"] != configmap["metadata"]["name"]:
+            continue  # another ConfigMap elsewhere (extraVolumes)
         assert source["name"] == configmap["metadata"]["name"], "the volume names another ConfigMap"
         assert mount.get("readOnly") is True
         items = {i["key"]: i["path"] for i in source.get("items", [])} or {k: k for k in configmap["data"]}
@@ -1491,3 +1514,530 @@ def test_deploy_readme_documents_the_datadog_values() -> None:
     deployment = yaml.safe_load((DEPLOY / "overlays" / "daemon" / "deployment.yaml").read_text())
     assert shown == json.loads(deployment["spec"]["template"]["metadata"]["annotations"][AD_CHECKS])
     assert "../../components/servicemonitor" in section
+
+
+# ------------------------------------------------------------- chart values of 0.2 (SPEC §11)
+
+
+def _helm_docs(helm: Callable[..., subprocess.CompletedProcess[str]], *args: str) -> list[Doc]:
+    proc = helm("template", "syncer", str(CHART), *args)
+    assert proc.returncode == 0, proc.stderr
+    return _load(proc.stdout)
+
+
+def _helm_fails(helm: Callable[..., subprocess.CompletedProcess[str]], *args: str) -> str:
+    proc = helm("template", "syncer", str(CHART), *args)
+    assert proc.returncode != 0, f"helm template {' '.join(args)} should fail:\n{proc.stdout[:2000]}"
+    return proc.stderr
+
+
+def _workloads(docs: list[Doc]) -> list[Doc]:
+    return [d for d in docs if d["kind"] in ("Deployment", "CronJob")]
+
+
+def _dict_env(container: Doc) -> dict[str, Doc]:
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+@pytest.mark.parametrize("args", [["--set", "mode=daemon"], HELM_PER_INTEGRATION], ids=["daemon", "cronjobs"])
+def test_helm_extra_volumes_reach_every_workload(
+    args: list[str], helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    docs = _helm_docs(helm, *args, *HELM_EXTRAS, "--set", "extraVolumes[1].name=scratch",
+                      "--set", "extraVolumes[1].emptyDir.sizeLimit=16Mi",
+                      "--set", "extraVolumeMounts[1].name=scratch",
+                      "--set", "extraVolumeMounts[1].mountPath=/scratch")  # fmt: skip
+    workloads = _workloads(docs)
+    assert len(workloads) == (1 if args[1] == "mode=daemon" else 3)
+    for workload in workloads:
+        pod = _pod_template(workload)["spec"]
+        mounts = _mounts(pod)
+        mount, volume = mounts["/etc/syncer-ca"]
+        assert volume == {"name": "ca", "configMap": {"name": "corporate-ca"}}
+        assert mount == {"name": "ca", "mountPath": "/etc/syncer-ca", "readOnly": True}
+        assert mounts["/scratch"][1] == {"name": "scratch", "emptyDir": {"sizeLimit": "16Mi"}}
+        # The chart's own volumes are still there.
+        assert {"/etc/syncer", "/tmp", SECRETS_DIR} <= set(mounts)
+
+
+def test_helm_extra_volumes_default_to_none(rendered: Callable[[str], list[Doc]]) -> None:
+    for name in ("helm-daemon", "helm-cronjob"):
+        pod = _pod_template(_workload(rendered(name)))["spec"]
+        assert {v["name"] for v in pod["volumes"]} == {"config", "tmp", "secrets"}
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "fmt"),
+    [("helm-daemon", "info", "json"), ("helm-cronjob", "info", "json"), ("kustomize-daemon", "info", "json"),
+     ("kustomize-cronjob", "info", "json"), ("helm-daemon-extras", "DEBUG", "text"),
+     ("helm-cronjob-extras", "DEBUG", "text")],
+)  # fmt: skip
+def test_log_level_and_format_env(name: str, level: str, fmt: str, rendered: Callable[[str], list[Doc]]) -> None:
+    env = _env(_container(_pod_template(_workload(rendered(name)))["spec"]))
+    assert (env["SYNCER_LOG_LEVEL"], env["SYNCER_LOG_FORMAT"]) == (level, fmt)
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--set", "logFormat=xml"], "/logFormat"),
+        (["--set", "logLevel=loud"], "/logLevel"),
+        (["--set", "extraVolumeMounts[0].name=x"], "/extraVolumeMounts/0"),
+        (["--set", "extraVolumes[0].configMap.name=x"], "/extraVolumes/0"),
+        (["--set", "secretMode=vault"], "/secretMode"),
+        (["--set", "secretFiles.GITHUB_TOKEN=a/b"], "/secretFiles/GITHUB_TOKEN"),
+        (["--set", "networkPolicy.egress=1"], "egress"),
+        (["--set", "tests.image=x"], "image"),
+    ],
+)
+def test_helm_schema_rejects_bad_new_values(
+    args: list[str], complaint: str, helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    assert complaint in _helm_fails(helm, *args)
+
+
+# --------------------------------------------------------------------------- secrets as files
+
+
+def test_helm_secret_mode_env_is_the_opt_in(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    docs = _helm_docs(helm, "-f", str(HELM_SECRETS_ENV))
+    pod = _pod_template(_workload(docs))["spec"]
+    container = _container(pod)
+    assert container["envFrom"] == [{"secretRef": {"name": "syncer-credentials"}}]
+    assert _secret_files(pod) == {}, "secretMode env mounts no credential file"
+    assert "SYNCER_TRIGGER_TOKEN" not in _env(container), "envFrom gives it"
+    config = _config(docs)
+    assert config["datadog"] == {
+        "site": "${DD_SITE:-datadoghq.com}", "api_key": "${DD_API_KEY}", "app_key": "${DD_APP_KEY}"
+    }  # fmt: skip
+    for var in ("DD_API_KEY", "DD_APP_KEY", "GITHUB_TOKEN"):
+        loader.parse(config, {"DD_API_KEY": "a", "DD_APP_KEY": "b", "GITHUB_TOKEN": "c"}, origin="env mode")
+        assert f"${{{var}}}" in _config_text(docs)
+    # With webhooks the receivers' secrets are still files.
+    docs = _helm_docs(helm, "-f", str(HELM_SECRETS_ENV), "--set", "webhooks.github.enabled=true")
+    assert _secret_files(_pod_template(_workload(docs))["spec"]) == {
+        f"{WEBHOOK_SECRETS_DIR}/github": ("syncer-credentials", "GITHUB_WEBHOOK_SECRET", 0o440)
+    }
+
+
+def test_helm_secret_files_can_be_added_renamed_and_dropped(
+    helm: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    docs = _helm_docs(
+        helm, "--set", "existingSecret=idp", "--set", "secretFiles.GITHUB_APP_KEY=github-app.pem",
+        "--set", "secretFiles.JIRA_API_TOKEN=null", "--set", "secretFiles.PAGERDUTY_TOKEN=pd",
+        "--set", "triggerTokenKey=trigger",
+    )  # fmt: skip
+    pod = _pod_template(_workload(docs))["spec"]
+    assert _secret_files(pod) == {
+        f"{SECRETS_DIR}/datadog-api-key": ("idp", "DD_API_KEY", 0o440),
+        f"{SECRETS_DIR}/datadog-app-key": ("idp", "DD_APP_KEY", 0o440),
+        f"{SECRETS_DIR}/github-app.pem": ("idp", "GITHUB_APP_KEY", 0o440),
+        f"{SECRETS_DIR}/github-token": ("idp", "GITHUB_TOKEN", 0o440),
+        f"{SECRETS_DIR}/pd": ("idp", "PAGERDUTY_TOKEN", 0o440),
+    }
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "secrets"]
+    assert all(s["secret"]["optional"] is True for s in volume["projected"]["sources"]), "absent keys are allowed"
+    env = _dict_env(_container(pod))
+    assert env["SYNCER_TRIGGER_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "idp",
+        "key": "trigger",
+        "optional": True,
+    }
+    # No trigger token at all.
+    docs = _helm_docs(helm, "--set", "triggerTokenKey=")
+    pod = _pod_template(_workload(docs))["spec"]
+    assert "SYNCER_TRIGGER_TOKEN" not in _env(_container(pod))
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        # The config names a file nothing mounts.
+        (["--set", "secretFiles.GITHUB_TOKEN=null"], "config names /var/run/secrets/syncer/github-token, but"),
+        (["--set-string", "config.datadog.api_key_file=/var/run/secrets/syncer/dd"], "add secretFiles.<KEY>: dd"),
+        (["--set-string", "config.webhooks.jira.secret_file=/var/run/secrets/syncer/webhooks/jira"],
+         "only with webhooks.jira.enabled"),
+        (["--set", "secretMode=env"], "secretMode is env: no credential file is mounted"),
+        # Files mode, but the config still reads the key from the environment.
+        (["--set", "config.datadog.api_key_file=null", "--set-string", "config.datadog.api_key=${DD_API_KEY}"],
+         "config reads ${DD_API_KEY} from the environment"),
+        (["--set", "secretFiles.DD_APP_KEY=datadog-api-key"], "both name the file datadog-api-key"),
+        (["--set", "secretFiles.X=webhooks", "--set", "webhooks.github.enabled=true"], "webhooks is taken"),
+    ],
+)  # fmt: skip
+def test_helm_secret_files_and_config_must_agree(
+    args: list[str], complaint: str, helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    assert complaint in _helm_fails(helm, *args)
+
+
+def test_helm_env_from_extra_env_is_allowed_in_files_mode(
+    helm: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    """A key the config reads as ${NAME} is fine when extraEnv (or secretEnv) gives it on purpose."""
+    docs = _helm_docs(
+        helm, "--set", "config.datadog.api_key_file=null", "--set-string", "config.datadog.api_key=${DD_API_KEY}",
+        "--set", "secretEnv={DD_API_KEY}",
+    )  # fmt: skip
+    env = _dict_env(_container(_pod_template(_workload(docs))["spec"]))
+    assert env["DD_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "syncer-credentials", "key": "DD_API_KEY"}
+
+
+# ------------------------------------------------------------------------------- NetworkPolicy
+
+
+def _selects(policy: Doc, pod_template: Doc) -> bool:
+    selector = policy["spec"]["podSelector"]
+    assert set(selector) == {"matchLabels"}
+    return selector["matchLabels"].items() <= pod_template["metadata"]["labels"].items()
+
+
+def _ports(rule: Doc) -> set[tuple[str, int]]:
+    return {(p.get("protocol", "TCP"), p["port"]) for p in rule.get("ports", [])}
+
+
+def _check_networkpolicy(docs: list[Doc], daemon: bool) -> Doc:
+    policy = _one(docs, "NetworkPolicy")
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(policy, version, strict=True)
+    workloads = _workloads(docs)
+    assert workloads
+    for workload in workloads:
+        assert _selects(policy, _pod_template(workload)), f"the policy does not select {workload['metadata']['name']}"
+    spec = policy["spec"]
+    assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"], "both directions are restricted"
+    egress = [_ports(rule) for rule in spec["egress"]]
+    assert {("TCP", 443)} in egress
+    assert {("UDP", 53), ("TCP", 53)} in egress
+    for rule in spec["egress"][:2]:
+        assert "to" not in rule or rule is spec["egress"][1], "443 goes to any address (the APIs are outside)"
+    if daemon:
+        ports = {p["containerPort"] for p in _container(_pod_template(workloads[0])["spec"])["ports"]}
+        assert [_ports(rule) for rule in spec["ingress"]] == [{("TCP", HTTP_PORT)}]
+        assert ports == {HTTP_PORT}
+    else:
+        assert spec["ingress"] == [], "a CronJob listens on nothing: no ingress at all"
+    return policy
+
+
+@pytest.mark.parametrize("name", ["helm-daemon-extras", "helm-cronjob-extras"])
+def test_helm_networkpolicy(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    policy = _check_networkpolicy(rendered(name), daemon="-daemon" in name)
+    assert all("from" not in rule for rule in policy["spec"]["ingress"]), "default: from anywhere"
+
+
+def test_helm_networkpolicy_covers_every_cronjob(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    _check_networkpolicy(_helm_docs(helm, *HELM_PER_INTEGRATION, "--set", "networkPolicy.enabled=true"), daemon=False)
+
+
+def test_helm_networkpolicy_is_configurable(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    docs = _helm_docs(
+        helm, "--set", "networkPolicy.enabled=true", "--set", "daemon.port=9090",
+        "--set", "networkPolicy.ingressFrom[0].namespaceSelector.matchLabels.team=datadog",
+        "--set", "networkPolicy.extraEgress[0].to[0].ipBlock.cidr=10.0.0.0/8",
+        "--set", "networkPolicy.extraEgress[0].ports[0].port=3128",
+        "--set", "networkPolicy.dnsTo[0].namespaceSelector.matchLabels.team=dns",
+        "--set", "networkPolicy.extraIngress[0].ports[0].port=9999",
+    )  # fmt: skip
+    policy = _one(docs, "NetworkPolicy")
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(policy, version, strict=True)
+    spec = policy["spec"]
+    daemon_rule, extra_rule = spec["ingress"]
+    assert _ports(daemon_rule) == {("TCP", 9090)}
+    test_pod = _one(docs, "Pod")
+    given, test_peer = daemon_rule["from"]
+    assert given == {"namespaceSelector": {"matchLabels": {"team": "datadog"}}}
+    # The helm test pod may still reach the daemon, and is not selected by the policy itself.
+    assert set(test_peer) == {"podSelector"}
+    allowed = test_peer["podSelector"]["matchLabels"]
+    assert allowed.items() <= test_pod["metadata"]["labels"].items()
+    assert not _selects(policy, test_pod)
+    assert _ports(extra_rule) == {("TCP", 9999)}
+    assert spec["egress"][1]["to"] == [{"namespaceSelector": {"matchLabels": {"team": "dns"}}}]
+    assert spec["egress"][2] == {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": 3128}]}
+
+
+def test_no_networkpolicy_unless_enabled(rendered: Callable[[str], list[Doc]]) -> None:
+    for name in (*HELM_RENDERS, *KUSTOMIZE_RENDERS):
+        if "extras" not in name:
+            assert "NetworkPolicy" not in {d["kind"] for d in rendered(name)}, name
+
+
+def _kustomize_with_components(kubectl: str, root: Path, overlay: str, *components: str) -> list[Doc]:
+    shutil.copytree(DEPLOY, root / "deploy")
+    where = root / "deploy" / "overlays" / overlay
+    kustomization = yaml.safe_load((where / "kustomization.yaml").read_text())
+    kustomization["components"] = [f"../../components/{c}" for c in components]
+    (where / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    proc = subprocess.run([kubectl, "kustomize", str(where)], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return _load(proc.stdout)
+
+
+@pytest.mark.parametrize("overlay", ["daemon", "cronjob", "cronjob-per-integration"])
+def test_kustomize_networkpolicy_component(overlay: str, kubectl: str, tmp_path: Path) -> None:
+    docs = _kustomize_with_components(kubectl, tmp_path, overlay, "networkpolicy")
+    policy = _one(docs, "NetworkPolicy")
+    spec = policy["spec"]
+    for workload in _workloads(docs):
+        assert _selects(policy, _pod_template(workload))
+    assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"]
+    assert [_ports(rule) for rule in spec["egress"]] == [{("TCP", 443)}, {("UDP", 53), ("TCP", 53)}]
+    assert [_ports(rule) for rule in spec["ingress"]] == [{("TCP", HTTP_PORT)}]
+    component = yaml.safe_load((DEPLOY / "components" / "networkpolicy" / "kustomization.yaml").read_text())
+    assert component["kind"] == "Component"
+
+
+def test_kustomize_networkpolicy_is_opt_in(rendered: Callable[[str], list[Doc]]) -> None:
+    for name in KUSTOMIZE_RENDERS:
+        assert "NetworkPolicy" not in {d["kind"] for d in rendered(name)}
+
+
+# ---------------------------------------------------------------------------------- helm test
+
+
+def test_helm_test_pod_asks_readyz(rendered: Callable[[str], list[Doc]], tmp_path: Path) -> None:
+    docs = rendered("helm-daemon")
+    pod = _one(docs, "Pod")
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    assert "hook-succeeded" in pod["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
+    spec = pod["spec"]
+    assert spec["restartPolicy"] == "Never"
+    assert spec["automountServiceAccountToken"] is False
+    (container,) = spec["containers"]
+    workload = _container(_pod_template(_one(docs, "Deployment"))["spec"])
+    assert container["image"] == workload["image"], "the chart's own image: no extra image to pull"
+    assert container["command"] == ["python3", "-c"]
+    code, url = container["args"]
+    service = _one(docs, "Service")
+    assert url == f"http://{service['metadata']['name']}.default.svc:{service['spec']['ports'][0]['port']}/readyz"
+    # Restricted, like the workload.
+    assert spec["securityContext"] == _pod_template(_one(docs, "Deployment"))["spec"]["securityContext"]
+    assert container["securityContext"] == workload["securityContext"]
+    assert not _selects({"spec": {"podSelector": {"matchLabels": service["spec"]["selector"]}}}, pod)
+
+    # The script itself: 200 from /readyz is a pass, exit 0 (run here against a local server).
+    class Ready(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/readyz" else 404)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ready)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        local = f"http://127.0.0.1:{server.server_address[1]}/readyz"
+        proc = subprocess.run(
+            [sys.executable, "-c", code, local], capture_output=True, text=True, timeout=30, check=False
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"GET {local} -> 200" in proc.stdout
+
+
+def test_helm_test_pod_follows_the_values(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    docs = _helm_docs(
+        helm, "--set", "daemon.service.port=80", "--set", "image.repository=registry.example.com/syncer",
+        "--set-string", "image.tag=9.9.9", "--namespace", "idp",
+    )  # fmt: skip
+    (container,) = _one(docs, "Pod")["spec"]["containers"]
+    assert container["image"] == "registry.example.com/syncer:9.9.9"
+    assert container["args"][1] == "http://syncer.idp.svc:80/readyz"
+    assert "Pod" not in {d["kind"] for d in _helm_docs(helm, "--set", "tests.enabled=false")}
+    assert "Pod" not in {d["kind"] for d in _helm_docs(helm, "--set", "mode=cronjob")}, "daemon mode only"
+
+
+# -------------------------------------------------------------------------------- state.persistence
+
+
+def test_helm_state_persistence_alone_turns_the_state_store_on(
+    helm: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    docs = _helm_docs(helm, "--set", "state.persistence.enabled=true")
+    (claim,) = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    pod = _pod_template(_workload(docs))["spec"]
+    assert _mounts(pod)[posixpath.dirname(STATE_PATH)][1]["persistentVolumeClaim"] == {
+        "claimName": claim["metadata"]["name"]
+    }
+    assert _config(docs)["state"] == {"path": STATE_PATH}
+
+
+# ------------------------------------------------------------------------ CronJob per integration
+
+DEFAULT_SCHEDULE = "*/30 * * * *"  # SPEC §4
+
+
+def _expected_schedules(config: Doc) -> dict[str, str]:
+    """Each configured integration's schedule: its section's, else defaults.schedule, else the built-in one."""
+    fallback = (config.get("defaults") or {}).get("schedule") or DEFAULT_SCHEDULE
+    return {
+        name: config[name].get("schedule") or fallback
+        for name in ("github", "jira", "pagerduty")
+        if isinstance(config.get(name), dict)
+    }
+
+
+def _cronjobs(docs: list[Doc]) -> dict[str, tuple[Doc, list[str]]]:
+    """CronJob name -> (CronJob, the container's args)."""
+    found = [d for d in docs if d["kind"] == "CronJob"]
+    assert not [d for d in docs if d["kind"] == "Deployment"]
+    return {c["metadata"]["name"]: (c, _container(_pod_template(c)["spec"])["args"]) for c in found}
+
+
+def _only(args: list[str]) -> str | None:
+    return args[args.index("--only") + 1] if "--only" in args else None
+
+
+@pytest.mark.parametrize("name", MULTI_RENDERS)
+def test_one_cronjob_per_integration_on_its_schedule(name: str, rendered: Callable[[str], list[Doc]]) -> None:
+    docs = rendered(name)
+    expected = _expected_schedules(yaml.safe_load(BASE_CONFIG.read_text()))
+    assert expected == {"github": "*/15 * * * *", "jira": DEFAULT_SCHEDULE, "pagerduty": DEFAULT_SCHEDULE}
+    jobs = _cronjobs(docs)
+    assert {job_name: (_only(args), job["spec"]["schedule"]) for job_name, (job, args) in jobs.items()} == {
+        f"syncer-{integration}": (integration, schedule) for integration, schedule in expected.items()
+    }
+    configmap = _one(docs, "ConfigMap")["metadata"]["name"]
+    for job, args in jobs.values():
+        _check_cronjob(job)
+        assert args[:3] == ["sync", "--output", "json"]
+        assert args.count("--only") == 1
+        assert job["metadata"]["labels"]["syncer.datadoghq.com/integration"] == _only(args)
+        pod = _pod_template(job)["spec"]
+        assert _mounts(pod)["/etc/syncer"][1]["configMap"]["name"] == configmap
+        assert _mounts(pod)["/var/lib/syncer"][1]["persistentVolumeClaim"] == {"claimName": "syncer-state"}
+        assert _secret_files(pod) == {
+            f"{SECRETS_DIR}/{file}": ("syncer-credentials", key, 0o440) for key, file in CREDENTIAL_FILES.items()
+        }
+    assert _one(docs, "ServiceAccount")
+    assert "Service" not in {d["kind"] for d in docs}
+
+
+def test_kustomize_and_helm_per_integration_cronjobs_agree(rendered: Callable[[str], list[Doc]]) -> None:
+    def essentials(docs: list[Doc]) -> dict[str, Doc]:
+        out = {}
+        for job_name, (job, _) in _cronjobs(docs).items():
+            one = [d for d in docs if d["kind"] != "CronJob" or d is job]
+            out[job_name] = _essentials(one) | {
+                "schedule": job["spec"]["schedule"],
+                "deadline": job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"],
+            }
+        return out
+
+    kustomize, helm = (essentials(rendered(name)) for name in MULTI_RENDERS)
+    assert kustomize == helm
+
+
+def _cron_gap_ok(job: Doc) -> None:
+    minutes = sorted(parse_cron(job["spec"]["schedule"])[0])
+    if len(minutes) > 1:
+        gap = min(b - a for a, b in zip(minutes, [*minutes[1:], minutes[0] + 60], strict=True))
+        assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] < gap * 60
+
+
+def _check_cronjob(cronjob: Doc) -> None:
+    spec = cronjob["spec"]
+    parse_cron(spec["schedule"])
+    assert spec["concurrencyPolicy"] == "Forbid"
+    assert len(cronjob["metadata"]["name"]) <= 52, "a CronJob name longer than 52 characters is refused"
+    _cron_gap_ok(cronjob)
+    pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    assert "--dry-run" not in _container(pod)["args"]
+
+
+def _schedules(helm: Callable[..., subprocess.CompletedProcess[str]], *args: str) -> dict[str | None, str]:
+    jobs = _cronjobs(_helm_docs(helm, "--set", "mode=cronjob", *args))
+    for job, _ in jobs.values():
+        _check_cronjob(job)
+    return {_only(args): job["spec"]["schedule"] for job, args in jobs.values()}
+
+
+JIRA = ["--set-string", "config.jira.sources[0].hostname=acme.atlassian.net",
+        "--set-string", "config.jira.sources[0].email=bot@acme.com",
+        "--set-string", "config.jira.sources[0].api_token_file=/var/run/secrets/syncer/jira-api-token"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # The default values: github only, defaults.schedule.
+        ([], {None: DEFAULT_SCHEDULE}),
+        # Two integrations on one schedule: one CronJob for both, no --only.
+        (JIRA, {None: DEFAULT_SCHEDULE}),
+        (["--set-string", "config.github.schedule=0 * * * *"], {None: "0 * * * *"}),
+        ([*JIRA, "--set-string", "config.github.schedule=*/10 * * * *"],
+         {"github": "*/10 * * * *", "jira": DEFAULT_SCHEDULE}),
+        # No defaults.schedule: the built-in default.
+        ([*JIRA, "--set", "config.defaults.schedule=null", "--set-string", "config.jira.schedule=5 4 * * *"],
+         {"github": DEFAULT_SCHEDULE, "jira": "5 4 * * *"}),
+        ([*JIRA, "--set-string", "config.defaults.schedule=0 6 * * 1",
+          "--set-string", "config.github.schedule=0 7 * * *"], {"github": "0 7 * * *", "jira": "0 6 * * 1"}),
+        # "every" where a cron can say it.
+        ([*JIRA, "--set-string", "config.github.schedule=every 10m"],
+         {"github": "*/10 * * * *", "jira": DEFAULT_SCHEDULE}),
+        (["--set-string", "config.defaults.schedule=every 1m"], {None: "* * * * *"}),
+        (["--set-string", "config.defaults.schedule=every 60m"], {None: "0 * * * *"}),
+        (["--set-string", "config.defaults.schedule=every 120m"], {None: "0 */2 * * *"}),
+        (["--set-string", "config.defaults.schedule=every 6h"], {None: "0 */6 * * *"}),
+        (["--set-string", "config.defaults.schedule=every 24h"], {None: "0 0 * * *"}),
+        (["--set-string", "config.defaults.schedule=every 1d"], {None: "0 0 * * *"}),
+        # cronjob.schedule: one CronJob for everything, whatever the config says.
+        ([*JIRA, "--set-string", "config.github.schedule=every 10m", "--set-string", "cronjob.schedule=0 3 * * *"],
+         {None: "0 3 * * *"}),
+    ],
+)  # fmt: skip
+def test_cronjob_schedules_come_from_the_config(
+    args: list[str], expected: dict[str | None, str], helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    assert _schedules(helm, *args) == expected
+
+
+def test_a_short_schedule_caps_the_run_deadline(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    docs = _helm_docs(helm, "--set", "mode=cronjob", "--set-string", "config.defaults.schedule=every 10m")
+    (job,) = [d for d in docs if d["kind"] == "CronJob"]
+    assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 540
+    docs = _helm_docs(helm, "--set", "mode=cronjob", "--set-string", "config.defaults.schedule=0 * * * *")
+    (job,) = [d for d in docs if d["kind"] == "CronJob"]
+    assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 1500
+
+
+def test_per_integration_cronjob_names_fit(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    long_name = "x" * 60
+    jobs = _cronjobs(_helm_docs(helm, *HELM_PER_INTEGRATION, "--set", f"fullnameOverride={long_name}"))
+    assert len(jobs) == 3
+    for job_name, (_, args) in jobs.items():
+        assert len(job_name) <= 52
+        assert job_name.endswith(f"-{_only(args)}")
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--set-string", "config.github.schedule=every 7m"],
+         'config.github.schedule of the github integration is "every 7m", which no CronJob schedule can express'),
+        (["--set-string", "config.defaults.schedule=every 90s"],
+         'config.defaults.schedule of the github integration is "every 90s"'),
+        (["--set-string", "config.defaults.schedule=every 5h"], "github integration"),
+        (["--set-string", "config.defaults.schedule=every 2d"], "github integration"),
+        ([*JIRA, "--set-string", "config.jira.schedule=*/5 * * *"], "config.jira.schedule of the jira integration"),
+        (["--set", "config.github=null"], "configures no integration"),
+    ],
+)  # fmt: skip
+def test_cronjob_schedules_a_cronjob_cannot_run_fail_the_render(
+    args: list[str], complaint: str, helm: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    assert complaint in _helm_fails(helm, "--set", "mode=cronjob", *args)
+
+
+def test_daemon_mode_takes_any_schedule(helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    """Only a CronJob needs cron: the daemon's scheduler runs "every 7m" itself."""
+    docs = _helm_docs(helm, "--set-string", "config.github.schedule=every 7m")
+    assert _config(docs)["github"]["schedule"] == "every 7m"
