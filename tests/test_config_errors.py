@@ -174,6 +174,14 @@ def test_an_unreadable_secret_file_is_one_problem_not_two(tmp_path: Path) -> Non
     assert "github.sources[0].app.private_key_file: cannot read" in text
 
 
+def test_a_file_path_from_a_missing_variable_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "syncer.yaml"
+    path.write_text("pagerduty:\n  sources:\n    - token_file: ${PD_TOKEN_FILE}\n")
+    assert error_text(path).splitlines()[1:] == [
+        f"  {path}:3: pagerduty.sources[0].token_file: environment variable PD_TOKEN_FILE is not set"
+    ]
+
+
 def test_yaml_syntax_errors_use_the_same_text(tmp_path: Path) -> None:
     path = tmp_path / "syncer.yaml"
     path.write_text("github:\n  sources: [\n")

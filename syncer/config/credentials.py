@@ -38,6 +38,8 @@ def read_files(section: dict[str, object], where: str, base: Path | None, found:
             found.add(name, f"give either {secret} or {key}, not both")
             continue
         section[secret] = UNREAD
+        if found.covers(name):  # its ${VAR} already failed: no file to look for
+            continue
         if not isinstance(path, str) or not path.strip():
             found.add(name, "must be a file path")
             continue
