@@ -179,11 +179,6 @@ class Discovery:
     dropped: tuple[tuple[str, int], ...] = ()  # listed items the filters dropped: (reason, count), most first
 
     @property
-    def dropped_count(self) -> int:
-        """How many listed items the filters dropped."""
-        return sum(count for _, count in self.dropped)
-
-    @property
     def ok(self) -> bool:
         """True when discovery ran to its end."""
         return self.error is None

@@ -226,3 +226,31 @@ def test_the_rule_a_drop_is_counted_under_is_one_its_verdicts_failed(sim: Simula
         failed = [verdict.rule for verdict in source.verdicts(repo) if not verdict.passed]
         assert (rule is None) is (not failed)
         assert rule is None or rule in failed
+
+
+def test_jira_sites_say_why_listed_projects_were_dropped(sim: Simulator) -> None:
+    tree = sim.config_dict()
+    for key in ("github", "pagerduty"):
+        tree.pop(key)
+    cloud, center = tree["jira"]["sources"]
+    cloud.update(project_types=["software"], exclude=["P*"])
+    result = runner.run(loader.parse(tree, sim.env()), [Integration.JIRA], dry_run=True, policy=FAST)
+    text = report.as_text(result, colour=False).splitlines()
+    wanted = {sim.jira.hostname: Counter[str](), sim.jira_dc.hostname: Counter[str]()}
+    for project in (p for p in sim.jira.projects if p["status"] == "live"):  # what project/search lists by default
+        if project["projectTypeKey"] != "software":
+            wanted[sim.jira.hostname]["project_types"] += 1
+        elif project["key"].startswith("P"):
+            wanted[sim.jira.hostname]["pattern"] += 1
+    for project in (p for p in sim.jira_dc.projects if p["status"] == "live"):
+        if project["category"] not in center["categories"]:
+            wanted[sim.jira_dc.hostname]["categories"] += 1
+    for found in result.integrations[0].sources:
+        dropped = wanted[found.scope.label]
+        assert dropped and dict(found.dropped) == dict(dropped)
+        assert found.seen - len(found.entries) == sum(count for _, count in found.dropped)
+        assert any(line.startswith(f"  source {found.scope.label}: {found.seen} listed") for line in text)
+    reasons = dict(result.integrations[0].sources[0].dropped)
+    shown = f"({reasons['project_types']} by project_types, {reasons['pattern']} excluded by pattern)"
+    assert reasons["project_types"] > reasons["pattern"], "the seed drops more by type than by pattern"
+    assert f"  source {sim.jira.hostname}: " in text[1] and text[1].endswith(shown)
