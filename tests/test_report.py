@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from syncer import plan, report
@@ -101,3 +102,27 @@ def test_exit_codes() -> None:
     assert run_report(Result.REFUSED).exit_code == 3
     both = RunReport(run_report(Result.REFUSED).integrations + run_report(Result.FAILURE).integrations)
     assert both.exit_code == 1
+
+
+def test_the_footer_counts_every_entry_even_when_the_lines_are_cut() -> None:
+    text = report.as_text(run_report(dry_run=True), limit=0, colour=False)
+    assert text.splitlines()[-1] == "Plan: 1 to add, 1 to change, 1 to remove."
+
+
+def test_the_footer_adds_up_the_integrations_and_names_those_not_written() -> None:
+    applied = run_report().integrations[0]
+    refused = replace(applied, integration=Integration.JIRA, result=Result.REFUSED, applied=False)
+    text = report.as_text(RunReport((applied, applied, refused)), colour=False)
+    assert text.splitlines()[-2:] == [
+        "Applied: 2 added, 2 changed, 2 removed.",
+        "Not written: 1 to add, 1 to change, 1 to remove (jira refused).",
+    ]
+
+
+def test_a_source_line_names_its_drop_reasons_and_a_failed_one_its_error() -> None:
+    kept = Discovery(OK_SCOPE, entries=(), seen=9, dropped=(("pattern", 5), ("visibility", 3), ("forks", 1)))
+    assert report.source_line(kept) == (
+        "source github.com/acme: 9 listed, 0 kept (5 excluded by pattern, 3 by visibility, 1 fork)"
+    )
+    failed = Discovery(BAD_SCOPE, error="page 1 answered 500")
+    assert report.source_line(failed) == "source FAILED github.com/broken: page 1 answered 500"
