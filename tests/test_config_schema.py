@@ -4,6 +4,7 @@ every configuration syncer ships or writes, and refuses the usual mistakes the l
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,13 @@ def test_the_schema_is_draft_2020_12_with_an_id() -> None:
     assert str(document["$id"]).startswith("https://")
     assert document["title"] == "syncer configuration"
     assert document["additionalProperties"] is False
+
+
+def test_the_schema_is_plain_json_and_the_same_every_time() -> None:
+    first = config_schema.document()
+    text = json.dumps(first, sort_keys=True)
+    first["$defs"] = {}
+    assert json.dumps(config_schema.document(), sort_keys=True) == text
 
 
 def test_every_mapping_refuses_unknown_keys() -> None:

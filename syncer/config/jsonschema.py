@@ -14,13 +14,14 @@ Unknown keys are refused (`additionalProperties: false`) wherever the models for
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from syncer.config import keys
 from syncer.config.interpolation import SECRET_KEYS
 from syncer.config.loader import DATADOG_ENV_DEFAULTS
 from syncer.config.problems import FILE_SUFFIX
-from syncer.config.schema import Config
+from syncer.config.schema import DATADOG_SITES, Config
 from syncer.config.settings import RunSettings
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -70,7 +71,7 @@ def document() -> dict[str, object]:
     }
     schema.pop("title", None)
     schema.pop("description", None)
-    return {**head, **schema}
+    return copy.deepcopy({**head, **schema})
 
 
 def _file_twins(definition: Schema) -> None:
@@ -117,6 +118,7 @@ def _datadog_defaults(definition: Schema) -> None:
     for key, variables in DATADOG_ENV_DEFAULTS.items():
         prop: Schema = definition["properties"].get(key, {})
         prop["description"] = f"default: the environment variable {' or '.join(variables)}"
+    definition["properties"]["site"]["examples"] = list(DATADOG_SITES)
 
 
 def _walk(node: Any, names: bool = False) -> Any:
