@@ -46,8 +46,9 @@ SILENT: Progress = _Silent()
 
 
 def for_terminal(stream: TextIO, log_format: str | None = None) -> Progress | None:
-    """A display on `stream` when it is a terminal and logs are text; None otherwise (nothing is shown)."""
-    if (log_format or "text") != "text":
+    """A display on `stream` when it is a terminal and logs are text (`log_format` text, any case, or None);
+    None otherwise (nothing is shown)."""
+    if (log_format or "text").strip().lower() != "text":
         return None
     try:
         terminal = stream.isatty()

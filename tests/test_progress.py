@@ -71,8 +71,24 @@ def config(sim: Simulator) -> Config:
 
 @pytest.mark.parametrize(
     ("terminal", "log_format", "shown"),
-    [(True, None, True), (True, "text", True), (True, "json", False), (False, None, False), (False, "text", False)],
-    ids=["terminal-default-logs", "terminal-text-logs", "terminal-json-logs", "not-a-terminal", "piped-text-logs"],
+    [
+        (True, None, True),
+        (True, "text", True),
+        (True, "Text", True),
+        (True, "json", False),
+        (True, "JSON", False),
+        (False, None, False),
+        (False, "text", False),
+    ],
+    ids=[
+        "terminal-default-logs",
+        "terminal-text-logs",
+        "terminal-text-any-case",
+        "terminal-json-logs",
+        "terminal-json-any-case",
+        "not-a-terminal",
+        "piped-text-logs",
+    ],
 )
 def test_a_display_only_on_a_terminal_with_text_logs(terminal: bool, log_format: str | None, shown: bool) -> None:
     found = progress.for_terminal(Tty() if terminal else io.StringIO(), log_format)
