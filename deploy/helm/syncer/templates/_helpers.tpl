@@ -561,3 +561,14 @@ app.kubernetes.io/name: {{ include "syncer.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: test
 {{- end -}}
+
+{{/* A CronJob's name (at most 52 characters): the full name, with "-<integration>" for a per-integration one.
+Argument: dict "root" . "integration" NAME-or-empty. */}}
+{{- define "syncer.cronJobName" -}}
+{{- $base := include "syncer.fullname" .root -}}
+{{- if .integration -}}
+{{- printf "%s-%s" ($base | trunc (int (sub 51 (len .integration))) | trimSuffix "-") .integration -}}
+{{- else -}}
+{{- $base | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
