@@ -11,12 +11,16 @@ every public API.
   (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured, else certifi for httpx, the system's CAs for httpx2), with the extra
   PEM loaded on top (`load_verify_locations`). One context per bundle file version, shared by every client.
 
-Without `http.ca_bundle` each library keeps its defaults (True). Proxies are not decided here: every client takes
-HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment (requests per request, httpx and httpx2 when a client is made
-without `transport=`), and tunnels TLS through the proxy with the same trust.
+Without `http.ca_bundle` each library keeps its defaults (True, or for requests the REQUESTS_CA_BUNDLE it would
+read). Every client takes HTTPS_PROXY/HTTP_PROXY/NO_PROXY (and ALL_PROXY) from the environment and tunnels TLS
+through the proxy with the same trust: httpx and httpx2 when a client is made without `transport=`; a requests
+session through `settle`, which looks up once, for the one host the session talks to, what requests'
+`trust_env` would look up twice on every request (the proxies, NO_PROXY honoured, and REQUESTS_CA_BUNDLE), then
+turns `trust_env` off (so no `.netrc` credential is ever added either).
 
 `use(config.http)` makes a configuration's settings the process's (the sources' factory calls it, before any
-source exists); the functions below take an HttpConfig, or None for those.
+source exists); the functions below take an HttpConfig, or None for those. `use` also registers the password of
+a proxy URL in the environment with the redactor.
 """
 
 from __future__ import annotations
@@ -27,15 +31,19 @@ import os
 import ssl
 import tempfile
 import threading
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import certifi
 import httpx
 import httpx2
+import requests
 
 from syncer.config.http import HttpConfig, check_ca_bundle
 from syncer.errors import ConfigError
+from syncer.redact import REDACTOR
 
 KEY = "http.ca_bundle"
 _lock = threading.Lock()
@@ -52,6 +60,7 @@ def use(http: HttpConfig) -> None:
     global _installed  # noqa: PLW0603 - the process's HTTP settings, as the environment's proxies are
     if http.ca_bundle is not None:
         _pem(http.ca_bundle)
+    _register_proxy_credentials()
     with _lock:
         _installed = http
 
@@ -63,10 +72,11 @@ def current() -> HttpConfig:
 
 
 def requests_verify(http: HttpConfig | None = None) -> bool | str:
-    """requests' `verify=`: True (requests' defaults), or the path of its CAs and the extra ones in one file."""
-    bundle = (http or current()).ca_bundle
+    """requests' `verify=`: what requests trusts by itself (REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, else True:
+    certifi), or the path of those CAs and the extra ones in one file."""
+    bundle = (current() if http is None else http).ca_bundle
     if bundle is None:
-        return True
+        return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     base = _requests_cas()
     key = (base, *_version(bundle))
     with _lock:
@@ -82,6 +92,15 @@ def requests_verify(http: HttpConfig | None = None) -> bool | str:
         return path
 
 
+def settle(session: requests.Session, url: str, verify: bool | str) -> None:
+    """Give a session that talks only to `url`'s host its proxies (none when NO_PROXY covers the host) and `verify`,
+    looked up once; the environment is not read again on each request (`trust_env` off)."""
+    proxies = requests.utils.get_environ_proxies(url)
+    session.proxies = {scheme: proxy for scheme, proxy in proxies.items() if scheme != "no"}
+    session.verify = verify
+    session.trust_env = False
+
+
 def httpx_verify(http: HttpConfig | None = None) -> ssl.SSLContext | bool:
     """httpx's `verify=` (the Datadog client): True, or httpx's default context with the extra CAs loaded too."""
     return _context("httpx", httpx.create_ssl_context, http)
@@ -93,7 +112,7 @@ def httpx2_verify(http: HttpConfig | None = None) -> ssl.SSLContext | bool:
 
 
 def _context(library: str, default: Callable[[], ssl.SSLContext], http: HttpConfig | None) -> ssl.SSLContext | bool:
-    bundle = (http or current()).ca_bundle
+    bundle = (current() if http is None else http).ca_bundle
     if bundle is None:
         return True
     env = tuple(os.environ.get(name, "") for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"))
@@ -131,6 +150,18 @@ def _pem(bundle: str) -> str:
         return check_ca_bundle(Path(bundle))
     except ValueError as exc:
         raise ConfigError(f"{KEY}: {exc}") from None
+
+
+def _register_proxy_credentials() -> None:
+    """Mask the password of every proxy URL of the environment (a proxy error may quote its URL)."""
+    for value in urllib.request.getproxies().values():
+        try:
+            parts = urlsplit(value if "://" in value else f"http://{value}")
+        except ValueError:
+            continue
+        if parts.password:
+            REDACTOR.add_basic_auth(unquote(parts.username or ""), unquote(parts.password))
+            REDACTOR.add(parts.password)
 
 
 def _private_file(text: str) -> str:

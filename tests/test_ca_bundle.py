@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from syncer import tls
+from syncer import cli, tls
 from syncer.config import loader
 from syncer.config.http import HttpConfig
 from syncer.config.schema import Config, DatadogConfig, GithubSource, JiraSource, PagerDutySource
@@ -207,6 +207,15 @@ def test_a_missing_or_bad_bundle_is_a_configuration_error_naming_the_key(
     assert "Traceback" not in str(raised.value)
 
 
+def test_syncer_validate_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["validate", "--config", str(config_file(tmp_path, "missing.pem"))])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "http.ca_bundle" in err
+    assert "Traceback" not in err
+
+
 def test_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"http\.ca_bundle.*directory"):
         loader.load(config_file(tmp_path, str(tmp_path)), env={})
@@ -219,6 +228,18 @@ def test_a_relative_bundle_is_relative_to_the_base_the_loader_gives(tmp_path: Pa
     http = HttpConfig.model_validate({"ca_bundle": "certs/ca.pem"}, context={"base": tmp_path})
 
     assert http.ca_bundle == str(tmp_path / "certs" / "ca.pem")
+
+
+def test_a_relative_bundle_in_the_file_is_relative_to_the_files_folder(
+    tmp_path: Path, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "ca.pem").write_bytes(pki.ca.read_bytes())
+    monkeypatch.chdir(tmp_path)  # not the working directory's ca.pem: there is none
+
+    config = loader.load(config_file(tmp_path / "conf", "ca.pem"), env={})
+
+    assert config.http.ca_bundle == str(tmp_path / "conf" / "ca.pem")
 
 
 def test_a_good_bundle_loads_and_is_kept_as_an_absolute_path(tmp_path: Path, pki: Pki) -> None:
@@ -264,7 +285,16 @@ def test_the_requests_bundle_is_the_default_cas_then_the_extra_one_in_a_private_
     assert text.rstrip().endswith(pki.ca.read_text().strip())
     assert Path(path).stat().st_mode & 0o777 == 0o600
     assert tls.requests_verify(trusting(pki)) == path  # written once
+
+
+def test_without_a_bundle_requests_trusts_what_it_would_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     assert tls.requests_verify(HttpConfig()) is True
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/curl.pem")
+    assert tls.requests_verify(HttpConfig()) == "/etc/curl.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/requests.pem")
+    assert tls.requests_verify(HttpConfig()) == "/etc/requests.pem"
 
 
 # -- every client, over TLS -----------------------------------------------------------------------------------

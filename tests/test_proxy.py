@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import requests
 
 from syncer import tls
 from syncer.config.http import HttpConfig
 from syncer.config.schema import DatadogConfig, GithubSource, JiraSource, PagerDutySource
 from syncer.datadog.client import DatadogClient
 from syncer.model import Discovery
+from syncer.redact import redact
 from syncer.simulator import seed
 from syncer.simulator.datadog import FakeDatadog
 from syncer.simulator.github.fake import FakeGitHub
@@ -277,3 +279,58 @@ def test_the_datadog_client_goes_through_the_proxy(
         client.validate_keys()
 
     assert proxy.carried == [f"GET {datadog.url}/api/v2/validate_keys"]
+
+
+def test_the_environment_is_read_once_per_session_not_per_request(
+    proxy: CountingProxy,
+    github: FakeGitHub,
+    jira: FakeJira,
+    pagerduty: FakePagerDuty,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    jira.max_results_cap = 10  # several pages through one session
+    looked_up: list[str] = []
+    real = requests.utils.should_bypass_proxies
+
+    def counted(url: str, no_proxy: str | None) -> bool:
+        looked_up.append(url)
+        return real(url, no_proxy)
+
+    monkeypatch.setattr(requests.utils, "should_bypass_proxies", counted)
+    try:
+        discover_all(github, jira, pagerduty, {"github": github.url, "jira": jira.url, "pagerduty": pagerduty.url})
+    finally:
+        jira.max_results_cap = 50
+
+    assert jira.count() > 3
+    assert len([url for url in looked_up if f":{jira.port}" in url]) == 1  # requests itself: twice per request
+    assert len(proxy.carried) == github.count() + jira.count() + pagerduty.count()  # and every request proxied
+
+
+def test_requests_ca_bundle_is_still_honoured_without_http_ca_bundle(
+    proxy: CountingProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pki = make_pki(tmp_path)
+    fakes = (FakeGitHub(), FakeJira("acme.atlassian.net"), FakePagerDuty())
+    urls = dict(zip(("github", "jira", "pagerduty"), (start_tls(f, pki) for f in fakes), strict=True))
+    try:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.ca))  # what requests' trust_env would read
+        monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca))  # and httpx2's
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+
+        discover_all(*fakes, urls)  # type: ignore[arg-type]
+    finally:
+        for fake in fakes:
+            fake.stop()
+
+    assert set(proxy.carried) == {f"CONNECT 127.0.0.1:{fake.port}" for fake in fakes}
+
+
+def test_a_proxy_password_in_the_environment_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://syncer:pr0xy-pa55word-42@proxy.acme.internal:3128")
+
+    tls.use(HttpConfig())
+
+    shown = redact("ProxyError: http://syncer:pr0xy-pa55word-42@proxy.acme.internal:3128 refused")
+    assert "pr0xy-pa55word-42" not in shown

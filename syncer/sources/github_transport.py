@@ -5,7 +5,8 @@ without a deadline. syncer's clients are therefore built with no retry of their 
 at the first error and never retries a status) and no throttle sleep, and every connection gets a `GithubAdapter`:
 a `BoundedAdapter` (timeouts and every body read under the deadline and a size cap) that turns any answer other
 than 200 (201 for a POST, 304 for a conditional GET, or an error status of 400 and above) into `UnexpectedAnswer`
-before PyGithub sees it, so a redirect is never followed and never carries credentials anywhere.
+before PyGithub sees it, so a redirect is never followed and never carries credentials anywhere. Its session
+takes the environment's proxies once (`tls.settle`), and trusts what the client was given (`http.ca_bundle`).
 
 `fetch` is the only way a request is made: each attempt's failure is translated (see github_errors) inside
 `syncer.retry.call`, which retries what is transient with the source's policy, sleep and deadline.
@@ -23,7 +24,7 @@ import requests
 from github import GithubException
 from github.Requester import Requester
 
-from syncer import metrics, retry
+from syncer import metrics, retry, tls
 from syncer.deadline import Deadline
 from syncer.errors import Stopped, SyncerError
 from syncer.retry import RetryPolicy, Sleep
@@ -102,6 +103,8 @@ def _bounded_connection(original: Callable[..., Any], deadline: Deadline) -> Cal
         connection.adapter = adapter
         connection.session.mount("https://", adapter)
         connection.session.mount("http://", adapter)
+        url = f"{connection.protocol}://{connection.host}:{connection.port}"
+        tls.settle(connection.session, url, connection.verify)  # the environment's proxies and CAs, looked up once
         return connection
 
     return connect

@@ -69,7 +69,6 @@ class JiraClient:
         self._sleep = sleep
         self._deadline = deadline if deadline is not None else Deadline.unbounded()
         self._secrets = secrets_of(source)
-        self._verify = tls.requests_verify()  # given with every request: requests lets REQUESTS_CA_BUNDLE override
         auth: dict[str, Any]
         if source.token is not None:
             auth = {"token_auth": source.token.get_secret_value()}
@@ -86,6 +85,7 @@ class JiraClient:
             **auth,
         )
         bound(self._jira._session, self._deadline, max_bytes=MAX_BYTES)
+        tls.settle(self._jira._session, source.base_url, tls.requests_verify())  # proxies, CAs: looked up once
         self._jira._session.hooks["response"].append(_count)
 
     def __repr__(self) -> str:
@@ -117,7 +117,7 @@ class JiraClient:
         session = self._jira._session
         session.timeout = (self._deadline.timeout(connect), self._deadline.timeout(read))
         try:
-            response = session.get(url, params=params, allow_redirects=False, verify=self._verify)
+            response = session.get(url, params=params, allow_redirects=False)
         except JIRAError as exc:
             raise self._status_error(exc, where) from None  # not chained: its text dumps headers and body
         except requests.RequestException as exc:
