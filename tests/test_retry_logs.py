@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -144,3 +145,27 @@ def test_a_pagerduty_500_is_one_line(pagerduty: FakePagerDuty, caplog: pytest.Lo
     assert match, line
     assert "GET " in match["what"] and "/users answered 500" in match["what"]
     assert seed.PAGERDUTY_TOKEN not in line
+
+
+def test_no_answer_at_all_is_one_line_per_retry_and_no_library_line(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: every connection is refused
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    caplog.set_level(logging.WARNING)
+    two = RetryPolicy(attempts=2, base=0.01, cap=0.05)
+    fields = {"hostname": "acme.atlassian.net", "url": url, "account_id": "1", "email": seed.JIRA_EMAIL}
+
+    GithubRepos(
+        GithubSource.model_validate({"api_url": url, "token": "t0ken", "orgs": ["acme"]}), 2, two, no_sleep
+    ).discover()
+    JiraProjects(JiraSource.model_validate({**fields, "api_token": seed.JIRA_API_TOKEN}), two, no_sleep).discover()
+    PagerDutyAccounts(
+        PagerDutySource.model_validate({"token": "pd-t0ken", "api_url": url}), 0, None, two, no_sleep
+    ).discover()
+
+    lines = [r.getMessage() for r in warnings(caplog)]
+    assert [r.name for r in warnings(caplog)] == ["syncer.retry"] * 3, lines
+    assert lines[0].startswith("github: ") and "ConnectionError" in lines[0]
+    assert lines[1].startswith("jira acme.atlassian.net: GET ") and "no answer (ConnectionError)" in lines[1]
+    assert lines[2].startswith("pagerduty token #1: GET ") and "no answer (ConnectError)" in lines[2]
+    assert all(LINE.match(line) and line.endswith("retry 1 of 1 in 0.0s") for line in lines), lines
