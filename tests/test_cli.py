@@ -150,8 +150,9 @@ def test_each_commands_help_has_a_description_examples_and_exit_codes(
     text = helptext.COMMANDS[" ".join(path)]
     usage, _, rest = out.partition("\n\n")
     assert usage.startswith(f"usage: syncer {' '.join(path)}")
-    description = rest.split("\n\n", 1)[0]
-    assert " ".join(description.split()) == " ".join(text.description.split()), "the description comes first"
+    summary, description = rest.split("\n\n", 2)[:2]
+    assert summary.lower() == f"{text.summary}.".lower(), "the summary comes first: shells show that line"
+    assert " ".join(description.split()) == " ".join(text.description.split()), "then the description"
     examples = out.split("examples:\n", 1)[1].split("\n\n", 1)[0]
     assert f"syncer {' '.join(path)}" in examples
     codes = [line.split()[0] for line in out.split("exit codes:\n", 1)[1].splitlines() if line.strip()]

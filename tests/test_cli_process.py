@@ -79,6 +79,14 @@ def test_simulate_stops_on_ctrl_c_with_0_and_leaves_its_ports_free(tmp_path: Pat
         pass
 
 
+def test_simulate_with_a_config_it_cannot_write_names_the_flag(tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "sim.yaml"
+    done = _run("simulate", "--write-config", str(target))
+    assert done.returncode == 2
+    line = _one_line(done.stderr)
+    assert line.startswith(f"syncer: configuration error: --write-config {target}: cannot write it: ")
+
+
 def test_daemon_on_a_busy_address_says_which_and_the_flag_to_change(busy: int, tmp_path: Path) -> None:
     with Simulator() as sim:
         config = tmp_path / "syncer.yaml"

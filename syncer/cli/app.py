@@ -28,7 +28,10 @@ QUIET = frozenset({"demo", "simulate", "config", "completion"})  # commands whos
 
 def main(argv: Sequence[str] | None = None, *, retry: RetryPolicy | None = None) -> int:
     """Entry point of the `syncer` console script; returns the exit code. `retry` replaces the default policy."""
-    args = command_line.build().parse_args(argv)
+    try:
+        args = command_line.build().parse_args(argv)
+    except KeyboardInterrupt:
+        return ExitCode.SIGINT
     args.retry = retry or RetryPolicy()
     try:
         _logs(args.log_format, args.log_level, args.command)

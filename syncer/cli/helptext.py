@@ -32,8 +32,9 @@ class Help:
     exits: tuple[tuple[str, str], ...]
 
     def text(self) -> str:
-        """The description, wrapped."""
-        return "\n\n".join(textwrap.fill(part, WIDTH) for part in self.description.split("\n\n"))
+        """The summary as a sentence (the line shells show beside the command), then the description, wrapped."""
+        parts = [f"{self.summary[0].upper()}{self.summary[1:]}.", *self.description.split("\n\n")]
+        return "\n\n".join(textwrap.fill(part, WIDTH) for part in parts)
 
     def epilog(self) -> str:
         """Examples and exit codes, laid out for RawDescriptionHelpFormatter."""
