@@ -29,7 +29,9 @@ def demo() -> int:
     """Start the simulator, run every integration twice (the second changes nothing and costs no GitHub rate
     limit), then show a repo created in the fake GitHub reaching the fake Datadog through a webhook."""
     with Simulator(scale="small") as sim:
-        config = loader.parse(sim.config_dict(), sim.env(), origin="simulator config")
+        tree = sim.config_dict()
+        tree["datadog"]["events"] = True  # every applied write also posts a Datadog change event
+        config = loader.parse(tree, sim.env(), origin="simulator config")
         print("syncer demo: simulated APIs on loopback")
         for fake in sim.fakes:
             print(f"  {type(fake).__name__:<16} {fake.hostname:<22} {fake.url}")
@@ -40,6 +42,7 @@ def demo() -> int:
         puts = sim.datadog.count("PUT")
         print(f"\n== first run: {puts} PUT(s) sent to Datadog ==")
         print(report.as_text(first, limit=5))
+        _events(sim, 0)
         spent = _points(sim)
         second = runner.run(config, policy=POLICY, store=store)
         more = sim.datadog.count("PUT") - puts
@@ -49,13 +52,25 @@ def demo() -> int:
         in_step = more == 0 and all(r.plan and not r.plan.has_changes for r in second.integrations)
         print("\nsecond run changed nothing: every list is in step" if in_step else "\nsecond run was not a no-op")
         store.close()
+        seen = len(sim.datadog.events)
         seconds = _webhook(sim)
         if seconds is None:
             print("\n== webhook: the created repo did not reach Datadog within 10 s ==")
         else:
             print(f"\n== webhook: acme/{CREATED} created in GitHub was in Datadog {seconds:.2f} s later ==")
-        healthy = in_step and seconds is not None
+            _events(sim, seen)
+        healthy = in_step and seconds is not None and len(sim.datadog.events) == sim.datadog.count("PUT")
         return max(first.exit_code, second.exit_code, ExitCode.OK if healthy else ExitCode.FAILURE)
+
+
+def _events(sim: Simulator, seen: int) -> None:
+    """The change events the fake Datadog received since the first `seen`: one per applied write."""
+    received = sim.datadog.events[seen:]
+    print(f"\n== Datadog change events: {len(received)} received (datadog.events: true) ==")
+    for body in received:
+        attributes = body["data"]["attributes"]
+        tags = ", ".join(tag for tag in attributes["tags"] if tag.startswith("integration:"))
+        print(f"  [{attributes['category']}] {attributes['title']}  ({tags})")
 
 
 def _selectors(config: Config) -> list[str]:
@@ -82,6 +97,7 @@ def _webhook(sim: Simulator, timeout: float = 10.0) -> float | None:
     """Run the daemon on loopback, hook the fakes to it, create a repo; seconds until Datadog holds it."""
     tree = sim.config_dict()
     tree["webhooks"] = {"github": {"secret": WEBHOOK_SECRET}, "jira": {"secret": WEBHOOK_SECRET}}
+    tree["datadog"]["events"] = True
     config = loader.parse(tree, sim.env(), origin="simulator config")
     daemon = Daemon(config, token=None, policy=POLICY)
     with socket.create_server(("127.0.0.1", 0)) as sock:
@@ -94,12 +110,20 @@ def _webhook(sim: Simulator, timeout: float = 10.0) -> float | None:
             while time.monotonic() - started < timeout:
                 held = sim.datadog.store.get("github", {}).get("enabled_repos", [])
                 if any(item.get("repo_name") == CREATED for item in held):
-                    return time.monotonic() - started
+                    seconds = time.monotonic() - started
+                    _await_events(sim, started + timeout)
+                    return seconds
                 time.sleep(0.01)
             return None
         finally:
             sim.unhook()
             daemon.stop(5.0)
+
+
+def _await_events(sim: Simulator, deadline: float) -> None:
+    """Wait (until `deadline`) for the change event of every PUT: the daemon posts it right after the write."""
+    while len(sim.datadog.events) < sim.datadog.count("PUT") and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def simulate(port_base: int | None, scale: str, write_config: str | None, latency: float = 0.0) -> int:

@@ -25,3 +25,6 @@ def test_the_demo_ends_in_step_with_a_free_second_run_and_a_webhook_reaching_dat
     assert "selector: jira.acme.internal keeps the projects of the categories Engineering, Operations" in out
     assert re.search(r"== webhook: acme/created-during-the-demo created in GitHub was in Datadog [0-9.]+ s later", out)
     assert "Traceback" not in done.stderr
+    events = re.findall(r"== Datadog change events: (\d+) received", out)
+    assert events == ["3", "1"], "one change event per applied write: the first run's three, the webhook run's one"
+    assert "[change] syncer updated the Datadog github entity integration list (+1 -0 ~0)" in out
