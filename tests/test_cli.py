@@ -160,6 +160,15 @@ def test_each_commands_help_has_a_description_examples_and_exit_codes(
     assert "0" in codes
 
 
+@pytest.mark.parametrize("path", [(), *_commands()], ids=lambda path: " ".join(path) or "syncer")
+def test_each_help_fits_an_80_column_terminal(
+    path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    wide = [line for line in _help(capsys, *path).splitlines() if len(line) > 80]
+    assert not wide, "\n".join(wide)
+
+
 @pytest.mark.parametrize("command", ["sync", "plan"])
 def test_the_pipeline_commands_list_every_exit_code_of_the_spec(
     command: str, capsys: pytest.CaptureFixture[str]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 WIDTH = 79
 PIPELINE_EXITS = (
-    ("0", "every selected integration is in step (changes applied, none needed, or planned)"),
-    ("1", "at least one integration failed (a source or Datadog error after retries); the others were synced"),
+    ("0", "every selected integration in step (applied, nothing to do, planned)"),
+    ("1", "an integration failed after retries; the others were still synced"),
     ("2", "configuration or usage error; nothing was contacted"),
     ("3", "a guard refused a write; nothing unsafe was written"),
     ("130/143", "interrupted by SIGINT/SIGTERM; no PUT was started after the signal"),
@@ -49,14 +49,16 @@ def _table(rows: tuple[tuple[str, str], ...]) -> str:
     return "\n".join(f"  {left:<{width}}  {right}".rstrip() for left, right in rows)
 
 
-TOP_DESCRIPTION = "Keep Datadog IDP entity-integration lists in step with GitHub, Jira and PagerDuty."
+TOP_DESCRIPTION = textwrap.fill(
+    "Keep Datadog IDP entity-integration lists in step with GitHub, Jira and PagerDuty.", WIDTH
+)
 TOP_EPILOG = f"""Run "syncer COMMAND --help" for a command's options, examples and exit codes.
 
 getting started:
 {
     _table(
         (
-            ("syncer demo", "see it work against the built-in simulator; no credentials"),
+            ("syncer demo", "see it work against the built-in simulator"),
             ("syncer config init", "write a commented starter config/syncer.yaml"),
             ("syncer validate --online", "check the configuration and every credential"),
             ("syncer plan", "what a sync would change; writes nothing"),
@@ -70,14 +72,14 @@ environment:
     _table(
         (
             ("SYNCER_CONFIG", "default of --config"),
-            ("SYNCER_LOG_LEVEL", "default of --log-level: debug, info, warning (or warn), error; any case"),
+            ("SYNCER_LOG_LEVEL", "default of --log-level: debug, info, warn(ing), error"),
             ("SYNCER_LOG_FORMAT", "default of --log-format: text or json"),
         )
     )
 }
 
-exit codes: 0 in step, 1 failed (or an internal error), 2 configuration or usage error,
-3 a guard refused a write, 130/143 interrupted."""
+exit codes: 0 in step, 1 failed (or an internal error), 2 configuration or usage
+error, 3 a guard refused a write, 130/143 interrupted."""
 
 COMMANDS: dict[str, Help] = {
     "sync": Help(
@@ -88,9 +90,9 @@ COMMANDS: dict[str, Help] = {
         (
             ("syncer sync", "sync every configured integration"),
             ("syncer sync --only github,jira", "only these integrations"),
-            ("syncer sync --dry-run", "print the plan, write nothing (= syncer plan)"),
+            ("syncer sync --dry-run", "print the plan, write nothing (= plan)"),
             ("syncer sync --output json | jq .", "a machine-readable report on stdout"),
-            ("syncer sync --allow-deletions 40", "let this run remove up to 40 entries past the guard"),
+            ("syncer sync --allow-deletions 40", "remove up to 40 entries past the guard"),
         ),
         PIPELINE_EXITS,
     ),
@@ -144,8 +146,9 @@ COMMANDS: dict[str, Help] = {
         (
             ("syncer simulate", "free ports, chosen by the system"),
             ("syncer simulate --port-base 18000", "ports 18000..18005"),
-            ("syncer simulate --write-config /tmp/sim.yaml", "then: syncer --config /tmp/sim.yaml plan"),
-            ("syncer simulate --scale large --latency 0.05", "20 orgs x 1,000 repos, 50 ms per answer"),
+            ("syncer simulate --write-config sim.yaml", "then: syncer --config sim.yaml plan"),
+            ("syncer simulate --scale large", "20 orgs x 1,000 repos"),
+            ("syncer simulate --latency 0.05", "50 ms added to every answer"),
         ),
         (("0", "stopped by Ctrl-C or SIGTERM"), ("2", "usage error, such as a port in use (change --port-base)")),
     ),
@@ -178,7 +181,7 @@ COMMANDS: dict[str, Help] = {
         "the configuration file: its JSON Schema, a starter file",
         'Tools for the configuration file; run "syncer config SUBCOMMAND --help" for each one\'s options.',
         (
-            ("syncer config init", "write a commented starter config/syncer.yaml"),
+            ("syncer config init", "write a starter config/syncer.yaml"),
             ("syncer config schema > syncer.schema.json", "the JSON Schema, for editors"),
         ),
         (("0", "done"), USAGE),
