@@ -61,6 +61,12 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# The host side: the virtualenv's Python (make image-test makes it first: the target depends on the main
+# Makefile's $(STAMP)) and curl for the daemon checks.
+[[ -x "$PYTHON" ]] || die "$PYTHON not found: run \`make image-test\` (it creates the virtualenv) or set PYTHON"
+"$PYTHON" -c 'import syncer' 2>/dev/null || die "$PYTHON cannot import syncer: run \`make install\` or set PYTHON"
+command -v curl >/dev/null || apt_install curl ca-certificates
+
 # ------------------------------------------------------------------------------------- 1. hadolint
 step "hadolint Dockerfile"
 hadolint_bin="$(command -v hadolint || true)"
