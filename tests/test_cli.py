@@ -87,9 +87,14 @@ def test_a_flag_wins_over_its_variable(monkeypatch: pytest.MonkeyPatch, capsys: 
     assert isinstance(_formatter(), logsetup.TextFormatter)
 
 
-def test_without_flag_or_variable_a_quiet_command_logs_from_warning(capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_flag_or_variable_a_quiet_command_logs_from_warning_the_others_from_info(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(["completion", "bash"]) == 0
     assert logging.getLogger().level == logging.WARNING
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["plan"]) == 2  # no configuration file here
+    assert logging.getLogger().level == logging.INFO
 
 
 @pytest.mark.parametrize(

@@ -16,14 +16,13 @@ from collections.abc import Callable, Sequence
 
 from syncer import logsetup
 from syncer.cli import parser as command_line
-from syncer.cli.usage import UsageError, silence_stdout
+from syncer.cli.usage import QUIET, UsageError, silence_stdout
 from syncer.errors import ConfigError, SyncerError
 from syncer.model import ExitCode
 from syncer.redact import redact
 from syncer.retry import RetryPolicy
 
 log = logging.getLogger("syncer")
-QUIET = frozenset({"demo", "simulate", "config", "completion"})  # commands whose default log level is WARNING
 
 
 def main(argv: Sequence[str] | None = None, *, retry: RetryPolicy | None = None) -> int:

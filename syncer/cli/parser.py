@@ -9,7 +9,7 @@ from typing import Any
 from syncer import __version__, logsetup
 from syncer.cli import commands, completion, configcmd
 from syncer.cli.helptext import COMMANDS, TOP_DESCRIPTION, TOP_EPILOG
-from syncer.cli.usage import DEFAULT_CONFIG, SIMULATOR_PORTS
+from syncer.cli.usage import DEFAULT_CONFIG, QUIET, SIMULATOR_PORTS
 
 Handler = Callable[[argparse.Namespace], int]
 RAW = argparse.RawDescriptionHelpFormatter
@@ -95,8 +95,7 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     )  # fmt: skip
     common.add_argument(
         "--log-level", default=unset, type=_parsed(logsetup.level_name), choices=logsetup.LEVELS,
-        help="any case; warn = WARNING (default: $SYNCER_LOG_LEVEL, else INFO; WARNING for demo, simulate, "
-        "config and completion)",
+        help=f"any case; warn = WARNING (default: $SYNCER_LOG_LEVEL, else INFO; WARNING for {', '.join(QUIET)})",
     )  # fmt: skip
     return common
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from syncer.errors import ConfigError
 
 DEFAULT_CONFIG = "config/syncer.yaml"
+QUIET = ("demo", "simulate", "config", "completion")  # commands whose logs start at WARNING by default
 SIMULATOR_PORTS = 6  # `syncer simulate --port-base N` puts its fakes on N..N+5
 
 
