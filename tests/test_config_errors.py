@@ -182,6 +182,21 @@ def test_a_file_path_from_a_missing_variable_is_one_problem(tmp_path: Path) -> N
     ]
 
 
+def test_keys_given_twice_or_not_strings_are_reported_with_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "syncer.yaml"
+    path.write_text(
+        "defaults:\n  policy: sync\n  policy: upsert-only\n  42: x\n  jiter: 1\n"
+        "github:\n  sources:\n    - {token: '${MISSING}', orgs: [a]}\n"
+    )
+    assert error_text(path).splitlines() == [
+        f"{path}: 4 problems in the configuration:",
+        f"  {path}:3: not valid YAML: key 'policy' is given twice in one mapping (column 3)",
+        f"  {path}:4: not valid YAML: a mapping key must be a string, not an integer (quote it) (column 3)",
+        f"  {path}:5: defaults.jiter: unknown key (did you mean jitter?)",
+        f"  {path}:8: github.sources[0].token: environment variable MISSING is not set",
+    ]
+
+
 def test_yaml_syntax_errors_use_the_same_text(tmp_path: Path) -> None:
     path = tmp_path / "syncer.yaml"
     path.write_text("github:\n  sources: [\n")

@@ -9,7 +9,7 @@ config.interpolation; a configuration that loads has its secrets registered with
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from syncer.config import credentials, keys, problems, yamlfile
 from syncer.config.files import CONFIG_LIMIT, read_text
 from syncer.config.interpolation import SECRET_KEYS, interpolate
-from syncer.config.problems import Problems
+from syncer.config.problems import Problem, Problems
 from syncer.config.schema import Config
 from syncer.config.values import kind
 from syncer.errors import ConfigError
@@ -45,7 +45,8 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
     tree = {} if document.data is None else document.data
     if not isinstance(tree, dict):
         raise problems.single(str(file), "the top level must be a mapping of sections", 1)
-    return parse(tree, environ, origin=str(file), base=file.absolute().parent, lines=document.lines)
+    base = file.absolute().parent
+    return parse(tree, environ, origin=str(file), base=base, lines=document.lines, known=document.problems)
 
 
 def parse(
@@ -54,14 +55,16 @@ def parse(
     origin: str = "config",
     base: Path | None = None,
     lines: Mapping[str, int] | None = None,
+    known: Iterable[Problem] = (),
 ) -> Config:
     """Validate an already-parsed configuration tree; relative `*_file` paths are relative to `base`.
 
     Every problem is collected (interpolation, secret files, environment defaults, then the models) and reported
-    in one ConfigError; `lines` (from yamlfile.load_marked) places each on its line of `origin`. The models get
+    in one ConfigError, after `known` (what reading the YAML found); `lines` (from yamlfile.load_marked) places each
+    on its line of `origin`. The models get
     `{"base": base}` as their validation context, for the paths they check themselves (`http.ca_bundle`).
     """
-    found = Problems()
+    found = Problems(known)
     resolved = _resolve(tree, env, "", base, found)
     if not isinstance(resolved, dict):  # a mapping resolves to a mapping; this names the bug if it did not
         raise problems.single(origin, f"the top level resolved to {kind(resolved)}, not a mapping of sections")

@@ -36,8 +36,8 @@ class Problem:
 class Problems:
     """The problems found so far, in the order found."""
 
-    def __init__(self) -> None:
-        self._items: list[Problem] = []
+    def __init__(self, known: Iterable[Problem] = ()) -> None:
+        self._items: list[Problem] = list(known)
 
     def add(self, key: str, message: str) -> None:
         """Record one problem."""

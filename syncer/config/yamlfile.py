@@ -2,6 +2,7 @@
 
 - a key given twice in one mapping is an error (PyYAML would silently keep the last);
 - mapping keys are strings: a list, a mapping, null, a number, a boolean or a date as a key is an error;
+  these two are reported with the document's other problems (`Document.problems`), the rest stop the reading;
 - nesting is at most MAX_DEPTH levels deep;
 - aliases never recurse (`x: &a [*a]`) and add at most MAX_ALIAS_NODES nodes to the document (the "billion
   laughs" bomb fails from the node graph, before anything is expanded);
@@ -24,7 +25,9 @@ from yaml.scanner import ScannerError
 from yaml.tokens import Token
 
 from syncer.config import problems
+from syncer.config.problems import Problem
 from syncer.config.values import kind
+from syncer.errors import ConfigError
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 100_000
@@ -38,11 +41,15 @@ class Document:
 
     data: object
     lines: dict[str, int] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()  # keys given twice, keys that are not strings (left out of `data`)
 
 
 def load(text: str, origin: str) -> object:
     """The document in `text` (None when empty); ConfigError naming `origin` and the place when it is wrong."""
-    return load_marked(text, origin).data
+    document = load_marked(text, origin)
+    if document.problems:
+        raise ConfigError(problems.render(origin, document.problems))
+    return document.data
 
 
 def load_marked(text: str, origin: str) -> Document:
@@ -51,7 +58,10 @@ def load_marked(text: str, origin: str) -> Document:
         loader = ExactLoader(text)  # the reader checks the characters here
         try:
             node = loader.get_single_node()
-            return Document(None) if node is None else Document(loader.construct_document(node), _lines(node))
+            if node is None:
+                return Document(None)
+            data = loader.construct_document(node)
+            return Document(data, _lines(node), tuple(loader.problems))
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
@@ -67,6 +77,7 @@ class ExactLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self.problems: list[Problem] = []  # what construction found and went on past
 
     def fetch_flow_collection_start(self, TokenClass: type[Token]) -> None:  # noqa: N803 - PyYAML's name
         if self.flow_level >= MAX_DEPTH:
@@ -98,32 +109,41 @@ class ExactLoader(yaml.SafeLoader):
             raise ConstructorError(problem=problem, problem_mark=node.start_mark) from None
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[object, object]:
+        """The mapping, with a key given twice or a key that is not a string reported (and the latter left out)."""
         seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE:
-                continue
-            key = self._key(key_node, deep)
-            if key in seen:
-                problem = f"key {key!r} is given twice in one mapping"
-                raise ConstructorError(problem=problem, problem_mark=key_node.start_mark)
-            seen.add(key)
+        own: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                key = self._key(key_node, deep)
+                if key is None:
+                    continue
+                if key in seen:
+                    self._report(key_node, f"key {key!r} is given twice in one mapping")
+                seen.add(key)
+            own.append((key_node, value_node))
+        node.value = own
         self.flatten_mapping(node)
-        for key_node, _ in node.value:
-            self._key(key_node, deep)
+        node.value = [(k, v) for k, v in node.value if self._key(k, deep) is not None]
         return super().construct_mapping(node, deep=deep)
 
-    def _key(self, key_node: Node, deep: bool) -> str:
-        """A mapping key, which must be a string."""
+    def _key(self, key_node: Node, deep: bool) -> str | None:
+        """A mapping key, which must be a string; None (and a problem reported) when it is not."""
         if not isinstance(key_node, ScalarNode):
             what = _NODE_KINDS.get(type(key_node), "not a string")
-            raise ConstructorError(
-                problem=f"a mapping key must be a string, not {what}", problem_mark=key_node.start_mark
-            )
+            self._report(key_node, f"a mapping key must be a string, not {what}")
+            return None
         key = self.construct_object(key_node, deep=deep)
         if not isinstance(key, str):
-            problem = f"a mapping key must be a string, not {kind(key)} (quote it)"
-            raise ConstructorError(problem=problem, problem_mark=key_node.start_mark)
+            self._report(key_node, f"a mapping key must be a string, not {kind(key)} (quote it)")
+            return None
         return key
+
+    def _report(self, node: Node, problem: str) -> None:
+        """Record a problem at `node`, once (a merged mapping's keys are looked at again where it is merged)."""
+        mark = node.start_mark
+        found = Problem("", f"not valid YAML: {problem} (column {mark.column + 1})", mark.line + 1)
+        if found not in self.problems:
+            self.problems.append(found)
 
 
 def check_aliases(root: Node) -> None:
