@@ -61,7 +61,9 @@ def document() -> dict[str, object]:
             _file_twins(definition)
             if issubclass(model, RunSettings):
                 _run_settings(definition)
-    schema["required"] = [key for key in schema.get("required", []) if key != "datadog"]
+    required = [key for key in schema.pop("required", []) if key != "datadog"]  # the loader makes it when absent
+    if required:
+        schema["required"] = required
     schema = _walk(schema)
     head: Schema = {
         "$schema": DRAFT,
