@@ -1089,9 +1089,10 @@ def test_readme_webhooks_section_matches_the_manifests() -> None:
 # ---------------------------------------------------------------------------------- helm values
 
 
-@pytest.mark.parametrize("name", HELM_RENDERS)
+@pytest.mark.parametrize("name", [*HELM_RENDERS, "helm-cronjob-per-integration"])
 def test_helm_lint(name: str, helm: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    proc = helm("lint", "--strict", str(CHART), *HELM_RENDERS[name])
+    args = HELM_PER_INTEGRATION if name == "helm-cronjob-per-integration" else HELM_RENDERS[name]
+    proc = helm("lint", "--strict", str(CHART), *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -1779,6 +1780,9 @@ def _kustomize_with_components(kubectl: str, root: Path, overlay: str, *componen
 @pytest.mark.parametrize("overlay", ["daemon", "cronjob", "cronjob-per-integration"])
 def test_kustomize_networkpolicy_component(overlay: str, kubectl: str, tmp_path: Path) -> None:
     docs = _kustomize_with_components(kubectl, tmp_path, overlay, "networkpolicy")
+    for doc in docs:
+        for version in K8S_VERSIONS:
+            kubernetes_validate.validate(doc, version, strict=True)
     policy = _one(docs, "NetworkPolicy")
     spec = policy["spec"]
     for workload in _workloads(docs):
