@@ -61,7 +61,7 @@ def online(config: Config) -> Online:
     """
     policy = RetryPolicy(attempts=2)
     found = Online()
-    with DatadogClient(config.datadog, retry=policy) as datadog:
+    with DatadogClient(config.datadog, retry=policy, http=config.http) as datadog:
         try:
             datadog.validate_keys(Deadline(DATADOG_SECONDS, label="the Datadog key check"))
         except SyncerError as exc:

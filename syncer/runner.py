@@ -111,7 +111,7 @@ def run(
         for i in selected
     ]
     waits: Sleep = sleep if sleep is not None else _waiter(halt)
-    with DatadogClient(config.datadog, retry=policy or RetryPolicy(), sleep=waits) as datadog:
+    with DatadogClient(config.datadog, http=config.http, retry=policy or RetryPolicy(), sleep=waits) as datadog:
         if not jobs:
             return RunReport((), run_id=run_id)
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="integration") as pool, closing(progress or SILENT):

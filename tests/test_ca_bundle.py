@@ -409,10 +409,6 @@ def test_an_httpx_client_given_httpx_verify_reaches_datadog(datadog_tls: tuple[F
     assert answer.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lead wires tls.httpx_verify(http) into DatadogClient (an `http` argument); then drop this mark",
-)
 def test_the_datadog_client_trusts_the_bundle(datadog_tls: tuple[FakeDatadog, str], pki: Pki) -> None:
     fake, url = datadog_tls
     config = DatadogConfig.model_validate({"api_key": fake.api_key, "app_key": fake.app_key, "api_url": url})

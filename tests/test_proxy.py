@@ -262,11 +262,6 @@ def test_an_httpx_client_built_without_a_transport_goes_through_the_proxy(
     assert proxy.carried == [f"GET {datadog.url}/api/v1/validate"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DatadogClient passes transport=httpx.HTTPTransport(), which turns httpx's environment proxies off; "
-    "the lead's line (no transport unless one is injected) fixes it: then drop this mark",
-)
 def test_the_datadog_client_goes_through_the_proxy(
     proxy: CountingProxy, datadog: FakeDatadog, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None, *, retry: RetryPolicy | None = None)
         return ExitCode.SIGINT
     args.retry = retry or RetryPolicy()
     try:
-        _logs(args.log_format, args.log_level, args.command)
+        args.log_format = _logs(args.log_format, args.log_level, args.command)
         code: int = args.handler(args)
     except UsageError as exc:
         _say("error", str(exc))
@@ -58,11 +58,13 @@ def main(argv: Sequence[str] | None = None, *, retry: RetryPolicy | None = None)
     return code
 
 
-def _logs(fmt: str | None, level: str | None, command: str) -> None:
-    """The flags, else their variables (a wrong value is a usage error naming it), else the defaults."""
+def _logs(fmt: str | None, level: str | None, command: str) -> str | None:
+    """The flags, else their variables (a wrong value is a usage error naming it), else the defaults; the format
+    chosen (None: the default, text on a terminal, JSON otherwise)."""
     fmt = fmt or _from_env("SYNCER_LOG_FORMAT", logsetup.format_name)
     level = level or _from_env("SYNCER_LOG_LEVEL", logsetup.level_name)
     logsetup.setup(fmt, level or ("WARNING" if command in QUIET else "INFO"))
+    return fmt
 
 
 def _from_env(name: str, parse: Callable[[str], str]) -> str | None:

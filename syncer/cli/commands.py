@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from syncer import interruption, report, runner
+from syncer import interruption, progress, report, runner
 from syncer.cli.usage import SIMULATOR_PORTS, UsageError, config_file, emit
 from syncer.config import loader
 from syncer.config.schema import Config
@@ -52,6 +53,7 @@ def sync(args: argparse.Namespace) -> int:
                 policy=args.retry,
                 stop=stop,
                 store=store,
+                progress=progress.for_terminal(sys.stderr, args.log_format),  # pages per scope, on a terminal only
             )
     finally:
         if store is not None:

@@ -70,7 +70,7 @@ class Daemon:
         self.policy = policy or RetryPolicy()
         self._stopping = threading.Event()
         self.gate = PutGate()  # every PUT of every run, across reloads: shutdown closes it
-        self.datadog = DatadogClient(config.datadog, retry=self.policy, sleep=self._sleep)
+        self.datadog = DatadogClient(config.datadog, retry=self.policy, sleep=self._sleep, http=config.http)
         self._retired: list[DatadogClient] = []
         self.state = StateStore(config.state.path)  # a bad file stops the start-up here, with a ConfigError
         self.registry = Registry(
@@ -283,10 +283,10 @@ class Daemon:
     def _apply(self, loaded: Loaded) -> None:
         """Make a validated configuration the running one; runs under way finish with the one they started with."""
         old, new = self.config, loaded.config
-        keys_changed = new.datadog != old.datadog
+        keys_changed = new.datadog != old.datadog or new.http != old.http  # a new CA bundle: a new client too
         if keys_changed:
             self._retired.append(self.datadog)
-            self.datadog = DatadogClient(new.datadog, retry=self.policy, sleep=self._sleep)
+            self.datadog = DatadogClient(new.datadog, retry=self.policy, sleep=self._sleep, http=new.http)
         self.config = new
         self.registry.configure(new.integrations())
         self.jobs.apply(loaded)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from syncer import metrics, retry
+from syncer import metrics, retry, tls
+from syncer.config.http import HttpConfig
 from syncer.config.schema import DatadogConfig
 from syncer.datadog import document
 from syncer.deadline import Deadline
@@ -58,6 +59,7 @@ class DatadogClient:
         timeout: httpx.Timeout | None = None,
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        http: HttpConfig | None = None,
     ) -> None:
         self.base_url = config.base_url
         self._host = metrics.api_host(self.base_url)
@@ -77,7 +79,8 @@ class DatadogClient:
                 "User-Agent": USER_AGENT,
             },
             timeout=self._timeout,
-            transport=transport or httpx.HTTPTransport(),  # no transport retries: retry.call is the one loop
+            verify=tls.httpx_verify(http),  # http.ca_bundle's CAs on top of httpx's own
+            transport=transport,  # None: httpx's own (no retries), which takes HTTPS_PROXY/HTTP_PROXY/NO_PROXY
             follow_redirects=False,
         )
 
@@ -172,7 +175,6 @@ class DatadogClient:
             asked = parse_seconds(answer.headers.get("X-RateLimit-Reset")) if answer.status == 429 else None
             if asked is None:
                 asked = parse_seconds(answer.headers.get("Retry-After"))
-            log.warning("datadog answered %s, retrying", answer.status, extra={"method": method, "path": path})
             raise TransientError(_error_text(method, path, answer), asked, system=SYSTEM, status=answer.status)
         raise _error(method, path, answer)
 

@@ -184,7 +184,7 @@ def _held(
 ) -> tuple[tuple[Entry, ...] | None, str | None]:
     """The stored items of the entry's key, or why Datadog's list could not be read."""
     try:
-        with DatadogClient(config.datadog, retry=policy, sleep=deadline.sleep) as datadog:
+        with DatadogClient(config.datadog, retry=policy, sleep=deadline.sleep, http=config.http) as datadog:
             current = datadog.get_config(target.integration, deadline)
     except SyncerError as exc:
         return None, redact(str(exc))
