@@ -27,6 +27,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from syncer import cli
 from syncer.config import loader
 from syncer.state.store import StateStore
 
@@ -1660,8 +1661,8 @@ def test_helm_secret_files_can_be_added_renamed_and_dropped(
         (["--set-string", "config.webhooks.jira.secret_file=/var/run/secrets/syncer/webhooks/jira"],
          "only with webhooks.jira.enabled"),
         (["--set", "secretMode=env"], "secretMode is env: no credential file is mounted"),
-        # Files mode, but the config still reads the key from the environment.
-        (["--set", "config.datadog.api_key_file=null", "--set-string", "config.datadog.api_key=${DD_API_KEY}"],
+        # Files mode, but the config still reads the key from the environment (with a default: not rewritten).
+        (["--set", "config.datadog.api_key_file=null", "--set-string", "config.datadog.api_key=${DD_API_KEY:-x}"],
          "config reads ${DD_API_KEY} from the environment"),
         (["--set", "secretFiles.DD_APP_KEY=datadog-api-key"], "both name the file datadog-api-key"),
         (["--set", "secretFiles.X=webhooks", "--set", "webhooks.github.enabled=true"], "webhooks is taken"),
@@ -1671,6 +1672,29 @@ def test_helm_secret_files_and_config_must_agree(
     args: list[str], complaint: str, helm: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     assert complaint in _helm_fails(helm, *args)
+
+
+def test_helm_files_mode_reads_a_config_written_for_the_environment_from_the_mounted_files(
+    helm: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    """`key: ${KEY}` of a mounted Secret key (a config from `syncer config init`) becomes `key_file: <its file>`."""
+    starter = tmp_path / "syncer.yaml"
+    assert cli.main(["config", "init", str(starter)]) == 0
+    docs = _helm_docs(helm, "--set", "mode=cronjob", "--set-file", f"config={starter}")
+    (configmap,) = [d for d in docs if d["kind"] == "ConfigMap"]
+    text = configmap["data"]["config.yaml"]
+    assert "${DD_API_KEY}" not in text and "${GITHUB_TOKEN}" not in text
+    tree = yaml.safe_load(text)
+    assert tree["datadog"]["api_key_file"] == f"{SECRETS_DIR}/datadog-api-key"
+    assert tree["datadog"]["app_key_file"] == f"{SECRETS_DIR}/datadog-app-key"
+    assert {s["token_file"] for s in tree["github"]["sources"]} == {f"{SECRETS_DIR}/github-token"}
+    assert {s["api_token_file"] for s in tree["jira"]["sources"]} == {f"{SECRETS_DIR}/jira-api-token"}
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    for name in ("datadog-api-key", "datadog-app-key", "github-token", "jira-api-token", "pagerduty-token"):
+        (secrets / name).write_text(f"{name}-value-0123456789\n")
+    config = loader.parse(yaml.safe_load(text.replace(SECRETS_DIR, str(secrets))), {}, origin="rendered")
+    assert config.datadog.api_key.get_secret_value() == "datadog-api-key-value-0123456789"
 
 
 def test_helm_env_from_extra_env_is_allowed_in_files_mode(

@@ -177,15 +177,30 @@ not kept). Keys the chart writes must not be set in `config` as well: that is an
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $out := "" -}}
 {{- if not $managed -}}
 {{- if kindIs "string" .Values.config -}}
-{{- .Values.config -}}
+{{- $out = .Values.config -}}
 {{- else -}}
-{{- toYaml .Values.config -}}
+{{- $out = toYaml .Values.config -}}
 {{- end -}}
 {{- else -}}
-{{- toYaml (mergeOverwrite $config $managed) -}}
+{{- $out = toYaml (mergeOverwrite $config $managed) -}}
 {{- end -}}
+{{- /* secretMode files: `key: ${KEY}` of a mounted Secret key becomes `key_file: <its file>`, so a config written
+     for the environment (syncer config init) reads the mounted files as it is */ -}}
+{{- if include "syncer.secretFilesOn" . -}}
+{{- $dir := include "syncer.secretsDir" . -}}
+{{- $given := list -}}
+{{- range .Values.extraEnv -}}{{- $given = append $given .name -}}{{- end -}}
+{{- range $key, $file := .Values.secretFiles -}}
+{{- if and $file (not (has $key $.Values.secretEnv)) (not (has $key $given)) -}}
+{{- $pattern := printf `(?m)^([ \t]*(?:-[ \t]+)?)(api_key|app_key|token|api_token|private_key|secret):[ \t]*["']?\$\{%s\}["']?[ \t]*(#.*)?$` (regexQuoteMeta $key) -}}
+{{- $out = regexReplaceAll $pattern $out (printf "${1}${2}_file: %s/%s" $dir $file) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $out -}}
 {{- end -}}
 
 {{/* Combinations the values schema cannot express. Rendered (as nothing) by the ConfigMap. */}}
