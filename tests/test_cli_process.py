@@ -36,6 +36,26 @@ def busy() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
+def _free(port: int) -> bool:
+    try:
+        with socket.create_server(("127.0.0.1", port)):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def busy_after_free() -> Iterator[int]:
+    """A busy port on 127.0.0.1 whose three ports below were free a moment ago (other tests take ports too)."""
+    for _ in range(50):
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            port = sock.getsockname()[1]
+            if port > 1027 and all(_free(port - n) for n in (1, 2, 3)):
+                yield port
+                return
+    pytest.fail("no busy port with three free ports below it")
+
+
 def _one_line(err: str) -> str:
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
@@ -44,7 +64,8 @@ def _one_line(err: str) -> str:
 
 
 @pytest.mark.parametrize("offset", [0, 3], ids=["first port", "a later port"])
-def test_simulate_on_a_busy_port_says_which_and_the_flag_to_change(busy: int, offset: int) -> None:
+def test_simulate_on_a_busy_port_says_which_and_the_flag_to_change(busy_after_free: int, offset: int) -> None:
+    busy = busy_after_free
     base = busy - offset
     done = _run("simulate", "--port-base", str(base))
     assert done.returncode == 2
