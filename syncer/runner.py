@@ -118,7 +118,7 @@ def run(
             reports = list(pool.map(lambda j: run_once(j, datadog), jobs))
         for report in reports:
             record(report, store)
-            change_event.announce(datadog, config.datadog, report)
+        change_event.announce_all(datadog, config.datadog, reports, halt)  # after every report is recorded
     interrupted_by = halt.signal or ("stop" if halt.is_set() else None)
     return RunReport(tuple(reports), interrupted_by=interrupted_by, run_id=run_id)
 

@@ -105,7 +105,7 @@ class Daemon:
         finally:
             self.events.finished(report.integration)
         try:
-            change_event.announce(self.datadog, self.config.datadog, report, self._stopping)
+            change_event.announce_all(self.datadog, self.config.datadog, [report], self._stopping)
         finally:
             memory.trim()  # what the run's threads freed goes back to the system
 
@@ -324,6 +324,8 @@ def _label_metrics(integrations: tuple[Integration, ...]) -> None:
             metrics.RUNS.labels(integration=str(integration), result=str(result))
         for change in ("added", "removed", "changed"):
             metrics.CHANGES.labels(integration=str(integration), change=change)
+        for result in ("posted", "failed"):  # a monitor on failed change events has its series from the start
+            metrics.CHANGE_EVENTS.labels(integration=str(integration), result=result)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -43,24 +43,39 @@ def wanted(config: DatadogConfig, report: IntegrationReport) -> bool:
     return bool(config.events and report.applied and report.plan is not None and report.plan.has_changes)
 
 
-def announce(
-    client: DatadogClient, config: DatadogConfig, report: IntegrationReport, stop: threading.Event | None = None
-) -> bool:
-    """Post the change event of `report` when `wanted`; True when one was accepted. Never raises.
+def announce_all(
+    client: DatadogClient,
+    config: DatadogConfig,
+    reports: Sequence[IntegrationReport],
+    stop: threading.Event | None = None,
+) -> int:
+    """Post the change event of every report that wants one, within one POST_SECONDS for them all (ended early by
+    `stop`: a signal); how many were accepted. Never raises."""
+    bound = Deadline(POST_SECONDS, stop=stop, label="the change events' time limit")
+    return sum(announce(client, config, report, bound) for report in reports)
 
-    The post, retries included, takes at most POST_SECONDS, and ends early once `stop` is set (a shutdown)."""
+
+def announce(
+    client: DatadogClient, config: DatadogConfig, report: IntegrationReport, bound: Deadline | None = None
+) -> bool:
+    """Post the change event of `report` when `wanted`; True when one was accepted. Never raises: whatever goes
+    wrong is logged and counted, and the run's result stays what it is.
+
+    The post, retries included, ends at `bound` (default: POST_SECONDS from now)."""
     if not wanted(config, report):
         return False
     name = str(report.integration)
     try:
-        bound = Deadline(POST_SECONDS, stop=stop, label="the change event's time limit")
-        client.post_event(url(config), body(report), bound)
-    except SyncerError as exc:
+        client.post_event(
+            url(config), body(report), bound or Deadline(POST_SECONDS, label="the change event's time limit")
+        )
+    except Exception as exc:  # an event is never worth a run: a library surprise is a failed post, not a crash
         metrics.CHANGE_EVENTS.labels(integration=name, result="failed").inc()
+        reason = str(exc) if isinstance(exc, SyncerError) else f"{type(exc).__name__}: {exc}"
         log.warning(
             "%s: the Datadog change event was not posted: %s",
             name,
-            redact(str(exc)),
+            redact(reason),
             extra={"event": "change_event_failed", "integration": name, "run_id": report.run_id},
         )
         return False

@@ -167,8 +167,14 @@ class DatadogClient:
         except httpx.TransportError as exc:
             metrics.count_http("datadog", "error")
             raise TransientError(f"Datadog {method} {path}: no answer ({type(exc).__name__})", system=SYSTEM) from exc
+        except httpx.HTTPError as exc:  # an answer that cannot be read (a body that does not decode): none at all
+            metrics.count_http("datadog", "error")
+            raise TransientError(
+                f"Datadog {method} {path}: the answer could not be read ({type(exc).__name__})", system=SYSTEM
+            ) from exc
         metrics.count_http("datadog", answer.status)
-        metrics.observe_rate_limit("datadog", self._host, answer.headers.get("x-ratelimit-remaining"))
+        host = self._host if path.startswith("/") else metrics.api_host(path)  # the event intake is its own host
+        metrics.observe_rate_limit("datadog", host, answer.headers.get("x-ratelimit-remaining"))
         if answer.status in ok:
             return answer
         if answer.status in RETRY_STATUSES:

@@ -8,6 +8,7 @@ the route takes what Datadog's client sends. A failing event post never changes 
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from syncer import metrics, runner
 from syncer.config import loader
 from syncer.config.schema import DATADOG_SITES, DatadogConfig
 from syncer.datadog import change_event
+from syncer.deadline import Deadline
 from syncer.model import ExitCode, GithubRepo, Integration, IntegrationReport, Plan, Result
 from syncer.simulator import Simulator
 from syncer.simulator.faults import Fault
@@ -195,3 +197,48 @@ def test_the_text_names_at_most_50_of_each_and_stays_within_datadogs_limit() -> 
     assert message.startswith("120 added, 70 removed, 0 changed")
     assert message.splitlines()[-1].endswith("more lines not shown")
     assert sum(line.startswith("+ ") for line in message.splitlines()) <= change_event.LISTED
+
+
+def test_an_answer_that_cannot_be_read_is_a_failed_post_not_a_failed_run(sim: Simulator) -> None:
+    broken = Fault(
+        method="POST", path="^/api/v2/events$", status=202, body="not gzip", times=None,
+        headers={"Content-Encoding": "gzip"},
+    )  # fmt: skip
+    sim.datadog.faults.add(broken)
+    failed_before = _posted("github", "failed")
+    report = runner.run(_config(sim), policy=FAST)
+    assert report.exit_code is ExitCode.OK
+    assert all(r.result is Result.SUCCESS and r.applied for r in report.integrations)
+    assert _posted("github", "failed") == failed_before + 1
+
+
+def test_every_post_of_a_pass_shares_one_bound_and_a_stop_ends_them(sim: Simulator) -> None:
+    from syncer.deadline import Stop
+
+    sim.datadog.faults.add(Fault(method="POST", path="^/api/v2/events$", timeout=True, times=None))
+    config = _config(sim)
+    began = time.monotonic()
+    first = runner.run(config, policy=FAST)  # writes the three lists; their posts hang until the shared bound
+    assert time.monotonic() - began < change_event.POST_SECONDS + 8, "one bound for the three posts, not one each"
+    assert first.exit_code is ExitCode.OK
+    reports = [r for r in first.integrations if r.applied]
+    assert len(reports) == 3
+    stop = Stop()
+    stop.set()
+    with change_event_client(sim) as client:
+        started = time.monotonic()
+        assert change_event.announce_all(client, config.datadog, reports, stop) == 0
+        assert time.monotonic() - started < 2.0, "a stopped pass posts nothing and waits for nothing"
+        short = Deadline(0.5)
+        started = time.monotonic()
+        assert change_event.announce(client, config.datadog, reports[0], short) is False
+        assert time.monotonic() - started < 3.0
+
+
+def change_event_client(sim: Simulator) -> Any:
+    from syncer.datadog.client import DatadogClient
+
+    config = DatadogConfig.model_validate(
+        {"api_key": sim.datadog.api_key, "app_key": sim.datadog.app_key, "api_url": sim.datadog.url, "events": True}
+    )
+    return DatadogClient(config, retry=FAST)
