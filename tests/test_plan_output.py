@@ -16,6 +16,7 @@ import pytest
 from syncer import report, runner
 from syncer.config import loader
 from syncer.config.schema import Config
+from syncer.explain.explanation import Found
 from syncer.model import Integration, Result, RunReport
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
@@ -226,6 +227,9 @@ def test_the_rule_a_drop_is_counted_under_is_one_its_verdicts_failed(sim: Simula
         failed = [verdict.rule for verdict in source.verdicts(repo) if not verdict.passed]
         assert (rule is None) is (not failed)
         assert rule is None or rule in failed
+        found = Found("github.com/acme", source.entry_of(repo), source.verdicts(repo), decided=source.decided(repo))
+        decided = found.decided_by
+        assert (None if decided is None else decided.rule) == rule, "explain names the rule the plan counts"
 
 
 def test_jira_sites_say_why_listed_projects_were_dropped(sim: Simulator) -> None:

@@ -49,11 +49,13 @@ class Found:
     entry: Entry
     verdicts: tuple[Verdict, ...]
     via: str = "listing"  # "listing", or "look-up": a healthy listing lacked it and a direct look-up found it
+    decided: str | None = None  # the rule the filter drops it by (a plan counts the drop under it); None: kept
 
     @property
     def decided_by(self) -> Verdict | None:
-        """The first rule that dropped it; None when every rule kept it."""
-        return next((v for v in self.verdicts if not v.passed), None)
+        """The verdict of the rule that dropped it (the filter's own first failing rule); None when it is kept."""
+        failed = [v for v in self.verdicts if not v.passed]
+        return next((v for v in failed if v.rule == self.decided), failed[0] if failed else None)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,9 @@ def _find(source: _Lister[T], key: EntryKey) -> tuple[list[Discovery], Found | N
         for item in inspection.listed:
             entry = source.entry_of(item)
             if entry.key() == key:
-                found = Found(inspection.discovery.scope.label, entry, source.verdicts(item))
+                found = Found(
+                    inspection.discovery.scope.label, entry, source.verdicts(item), decided=source.decided(item)
+                )
                 return [i.discovery for i in inspections], found
     return [i.discovery for i in inspections], None
 
@@ -170,7 +174,8 @@ def _look_up(sources: Sequence[Source], entry: Entry) -> tuple[bool | None, Foun
                 project = source.look_up(entry.project_key)
                 if project is not None:
                     where = source.scope.label
-                    return kept, Found(where, source.entry_of(project), source.verdicts(project), "look-up"), None
+                    verdicts, decided = source.verdicts(project), source.decided(project)
+                    return kept, Found(where, source.entry_of(project), verdicts, "look-up", decided), None
             return kept, None, None
         except ConfigError:
             raise

@@ -98,6 +98,10 @@ class Inspectable(Protocol[T]):
         """Every rule's verdict on one listed item, in the order they apply; kept when all passed."""
         ...
 
+    def decided(self, item: T) -> str | None:
+        """The rule that drops the item (the one its drop is counted under in a plan), None when it is kept."""
+        ...
+
     def entry_of(self, item: T) -> Entry:
         """The entry a listed item becomes when every rule passes it."""
         ...

@@ -119,6 +119,10 @@ class GithubRepos:
         """Every rule's verdict on one listed repo (see RepoFilter.verdicts)."""
         return self._filter.verdicts(repo)
 
+    def decided(self, repo: RepoTraits) -> str | None:
+        """The rule that drops the repo (RepoFilter.first_failing_rule), None when it is kept."""
+        return self._filter.first_failing_rule(repo)
+
     def entry_of(self, repo: RepoTraits) -> GithubRepo:
         """The entry a listed repo becomes when the filters keep it."""
         return GithubRepo(self._source.hostname, repo.full_name.split("/", 1)[0], repo.name)

@@ -94,6 +94,10 @@ class JiraProjects:
         """Every rule's verdict on one listed project (see ProjectFilter.verdicts)."""
         return self._filter.verdicts(project)
 
+    def decided(self, project: ProjectTraits) -> str | None:
+        """The rule that drops the project (ProjectFilter.first_failing_rule), None when it is kept."""
+        return self._filter.first_failing_rule(project)
+
     def entry_of(self, project: ProjectTraits) -> JiraProject:
         """The entry a listed project becomes when the filters keep it."""
         return JiraProject(self._source.hostname, self._source.account_id, project.key)

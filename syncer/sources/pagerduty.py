@@ -78,6 +78,10 @@ class PagerDutyAccounts:
         """The include and exclude verdicts on the account's subdomain."""
         return self._names.verdicts(subdomain)
 
+    def decided(self, subdomain: str) -> str | None:
+        """`include` or `exclude` when they drop the account, None when it is kept."""
+        return self._names.first_failing_rule(subdomain)
+
     def entry_of(self, subdomain: str) -> PagerDutyAccount:
         """The entry of the account when include/exclude keep it."""
         return PagerDutyAccount(self._source.enabled, subdomain)

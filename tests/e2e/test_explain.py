@@ -116,6 +116,19 @@ def test_the_first_rule_that_drops_a_repo_decides(sim: Simulator, syncer: Syncer
     assert found["decided_by"]["rule"] == "archived"
 
 
+def test_explain_and_the_plan_name_the_same_rule_when_a_pattern_and_a_trait_both_drop(
+    sim: Simulator, syncer: Syncer
+) -> None:
+    sim.github.add_repo("acme", "svc-gone-old", **{**PASSING, "archived": True})  # exclude "*-old" drops it too
+    run = syncer(github_config(sim, **SELECTIVE), "explain", "github.com/acme/svc-gone-old", "--output", "json")
+    found = run.json()
+    assert [v["rule"] for v in found["verdicts"] if not v["passed"]] == ["exclude", "archived"]
+    assert found["decided_by"]["rule"] == "archived"  # the plan counts it as archived, not as excluded by pattern
+    plan = syncer(github_config(sim, **SELECTIVE), "plan", "--only", "github", "--output", "json")
+    (acme,) = [s for s in plan.json()["integrations"][0]["sources"] if s["scope"] == "github.com/acme"]
+    assert acme["dropped"]["archived"] >= 1
+
+
 def test_explain_lists_only_the_entrys_org(sim: Simulator, syncer: Syncer) -> None:
     run = syncer(sim.config_dict(), "explain", "github.com/acme-labs/social-lib", "--output", "json")
     assert run.code == 0, run.err
