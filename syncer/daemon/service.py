@@ -92,7 +92,7 @@ class Daemon:
             token,
             config=self.history.as_json,
             journal=lambda: [entry.to_json() for entry in self.state.journal()],
-            receivers=Receivers(lambda: self.config, self.events.submit, self.state.first_delivery),
+            receivers=Receivers(lambda: self.config, self.events.submit, self.state),
             queued=self.events.pending,
         )
         self._reloading = threading.Lock()
@@ -324,8 +324,8 @@ def _label_metrics(integrations: tuple[Integration, ...]) -> None:
             metrics.RUNS.labels(integration=str(integration), result=str(result))
         for change in ("added", "removed", "changed"):
             metrics.CHANGES.labels(integration=str(integration), change=change)
-        for result in ("posted", "failed"):  # a monitor on failed change events has its series from the start
-            metrics.CHANGE_EVENTS.labels(integration=str(integration), result=result)
+        for posted in ("posted", "failed"):  # a monitor on failed change events has its series from the start
+            metrics.CHANGE_EVENTS.labels(integration=str(integration), result=posted)
 
 
 def _iso(moment: datetime | None) -> str | None:

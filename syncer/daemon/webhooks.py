@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
@@ -53,6 +54,36 @@ class Seen:
             if len(self._ids) > self._size:
                 self._ids.popitem(last=False)
             return True
+
+    def forget(self, delivery: str) -> None:
+        """Take `delivery` back: a delivery refused after it was remembered may come again."""
+        with self._lock:
+            self._ids.pop(delivery, None)
+
+
+class Deliveries(Protocol):
+    """Where the delivery ids seen are remembered, per source (the state store, kept across restarts)."""
+
+    def first_delivery(self, source: str, delivery: str) -> bool:
+        """Remember `delivery`; False when it was seen before."""
+
+    def forget_delivery(self, source: str, delivery: str) -> None:
+        """Take `delivery` back (it was refused: the sender may retry it)."""
+
+
+class InMemory:
+    """Deliveries remembered for the life of the process: one `Seen` per source."""
+
+    def __init__(self) -> None:
+        self._seen = {GITHUB.source: Seen(), JIRA.source: Seen()}
+
+    def first_delivery(self, source: str, delivery: str) -> bool:
+        """Remember `delivery` of `source`; False when it was seen before."""
+        return self._seen[source].add(delivery)
+
+    def forget_delivery(self, source: str, delivery: str) -> None:
+        """Take `delivery` of `source` back."""
+        self._seen[source].forget(delivery)
 
 
 def signature(secret: bytes, body: bytes) -> str:
@@ -96,15 +127,12 @@ JIRA = _Kind(
 class Receivers:
     """The two webhook routes over the daemon's current configuration and its Coalescer."""
 
-    def __init__(
-        self, config: Callable[[], Config], submit: Submit, first: Callable[[str, str], bool] | None = None
-    ) -> None:
-        """`first(source, delivery id)` remembers an id and says whether it is new (the state store's, kept across
-        restarts with a state file); without one, the ids are remembered in memory."""
+    def __init__(self, config: Callable[[], Config], submit: Submit, deliveries: Deliveries | None = None) -> None:
+        """`deliveries` remembers the ids seen (the state store: across restarts with a state file); without it,
+        they are remembered in memory."""
         self._config = config
         self._submit = submit
-        seen = {GITHUB.source: Seen(), JIRA.source: Seen()}
-        self._first = first or (lambda source, delivery: seen[source].add(delivery))
+        self._deliveries = deliveries or InMemory()
         self._reading = 0  # bodies being read now (every handler runs on the server's one event loop)
 
     async def github(self, request: Request) -> Response:
@@ -139,7 +167,7 @@ class Receivers:
         except (orjson.JSONDecodeError, Invalid) as exc:
             reason = "the body is not JSON" if isinstance(exc, orjson.JSONDecodeError) else str(exc)
             return _answer(kind, "invalid", 400, reason, delivery_id)
-        if not self._first(kind.source, delivery_id):
+        if not self._deliveries.first_delivery(kind.source, delivery_id):
             return _answer(kind, "duplicate", 200, "delivery seen before: no new run", delivery_id)
         if delivery.ping:
             return _answer(kind, "accepted", 200, "pong", delivery_id)
@@ -156,7 +184,8 @@ class Receivers:
         try:
             for scope in dict.fromkeys(owned):
                 runs.append(f"{scope.label}: {self._submit(kind.integration, scope, delivery_id)}")
-        except Closed:
+        except Closed:  # not taken: the sender's retry (or a redelivery) must not be a duplicate
+            self._deliveries.forget_delivery(kind.source, delivery_id)
             return _answer(kind, "ignored", 503, "shutting down: no new runs", delivery_id)
         return _answer(kind, "accepted", 202, "; ".join(runs), delivery_id, event=delivery.event)
 

@@ -209,6 +209,14 @@ class StateStore:
             log.warning("state: webhook delivery %s of %s was not remembered: %s", delivery, source, exc)
         return True
 
+    def forget_delivery(self, source: str, delivery: str) -> None:
+        """Take a delivery id back (it was refused, and its sender may retry it)."""
+        try:
+            with self._lock, self._db:
+                self._db.execute("DELETE FROM deliveries WHERE source = ? AND delivery = ?", (source, delivery))
+        except sqlite3.Error as exc:
+            log.warning("state: webhook delivery %s of %s was not forgotten: %s", delivery, source, exc)
+
     def journal(self, limit: int = JOURNAL_SHOWN) -> list[JournalEntry]:
         """The last `limit` applied writes, newest first."""
         with self._lock:
