@@ -93,6 +93,24 @@ def test_a_bare_variable_in_a_secret_names_the_braced_form(tmp_path: Path) -> No
     assert "pd-env-0006" not in text
 
 
+@pytest.mark.parametrize(
+    ("line", "hinted"),
+    [
+        ('  archived: "true"', True),
+        ("  archived: maybe", False),
+        ('  concurrency: "8"', True),
+        ("  concurrency: eight", False),
+    ],
+)
+def test_the_quotes_hint_only_when_the_value_without_quotes_would_do(tmp_path: Path, line: str, hinted: bool) -> None:
+    path = tmp_path / "syncer.yaml"
+    source = "github:\n  sources:\n    - token: t0123456789abcdef\n      orgs: [acme]\n    "
+    path.write_text(f"defaults:\n{line}\n" if "concurrency" in line else f"{source}{line}\n")
+    text = error_text(path, ENV)
+    (found,) = [row for row in text.splitlines() if line.split(":", maxsplit=1)[0].strip() in row]
+    assert ("without quotes" in found) is hinted, text
+
+
 @pytest.mark.parametrize("value", ["abc$Secret0007", "$lowercase-secret-0008", "x$Y_Z secret"])
 def test_a_dollar_inside_a_literal_secret_is_not_quoted_back(tmp_path: Path, value: str) -> None:
     path = tmp_path / "syncer.yaml"
@@ -242,3 +260,11 @@ def test_validate_prints_every_problem_and_exits_2(broken: Path, tmp_path: Path)
     assert "Traceback" not in done.stderr
     for secret in SECRETS:
         assert secret not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("section", ["http", "state", "webhooks", "defaults"])
+def test_a_section_with_every_key_commented_out_is_an_empty_one(tmp_path: Path, section: str) -> None:
+    path = tmp_path / "syncer.yaml"
+    path.write_text(f"{section}:\n  # nothing here yet\npagerduty:\n  extra: [{{enabled: true, subdomain: acme}}]\n")
+    config = loader.load(path, ENV)
+    assert getattr(config, section) == type(getattr(config, section))()

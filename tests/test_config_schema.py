@@ -103,6 +103,7 @@ ACCEPTED = {
     "visibility-from-the-environment": minimal(visibility=["${VISIBILITY:-public}"]),
     "max-deletions-count": {**minimal(), "defaults": {"max_deletions": 5}},
     "max-deletions-percent": {**minimal(), "github": {**minimal()["github"], "max_deletions": "25%"}},
+    "max-deletions-all": {**minimal(), "defaults": {"max_deletions": "100%"}},
     "null-run-settings": {**minimal(), "defaults": {"run_timeout": None, "confirm_removals": None}},
     "app-key-file": {"github": {"sources": [{"app": {"app_id": "${APP_ID:-3}", "private_key_file": "app.pem"}}]}},
     "webhook-secret-file": {**minimal(), "webhooks": {"github": {"secret_file": "hook"}}},
@@ -121,6 +122,7 @@ REJECTED = {
     "pagerduty-token-and-file": ({"pagerduty": {"sources": [{"token": "t", "token_file": "f"}]}}, "pagerduty"),
     "bad-policy": ({**minimal(), "defaults": {"policy": "yolo"}}, "policy"),
     "bad-max-deletions": ({**minimal(), "defaults": {"max_deletions": "lots"}}, "max_deletions"),
+    "max-deletions-over-100-percent": ({**minimal(), "defaults": {"max_deletions": "150%"}}, "max_deletions"),
     "unquoted-account-id": (
         {"jira": {"sources": [{"hostname": "a.atlassian.net", "account_id": 1, "token": "t"}]}},
         "jira",

@@ -22,7 +22,7 @@ from syncer.config.interpolation import SECRET_KEYS
 from syncer.config.loader import DATADOG_ENV_DEFAULTS
 from syncer.config.problems import FILE_SUFFIX
 from syncer.config.schema import DATADOG_SITES, Config
-from syncer.config.settings import RunSettings
+from syncer.config.settings import MAX_DELETIONS_TEXT, RunSettings
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://github.com/idp-syncer/syncer/schema/config.json"
@@ -39,7 +39,7 @@ _CONSTRAINED_STRING = ("enum", "const", "pattern", "maxLength")
 _MAX_DELETIONS = {
     "anyOf": [
         {"type": "integer", "minimum": 0},
-        {"type": "string", "pattern": r"^\s*([0-9]{1,9}|[0-9]{1,3}(\.[0-9]{1,6})?\s*%)\s*$"},
+        {"type": "string", "pattern": MAX_DELETIONS_TEXT},
     ],
     "default": "10%",
     "description": "guard: a number of entries (5) or a percentage of the current list ('10%')",

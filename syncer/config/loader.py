@@ -152,7 +152,8 @@ def _describe(exc: ValidationError) -> Iterator[tuple[str, str]]:
                 message += f" (did you mean {suggestion}?)"
         elif error["type"] in _TYPE_ERRORS:
             message = f"{message}, not {kind(error.get('input'))}"
-            if isinstance(error.get("input"), str) and error["type"] in ("int_type", "bool_type"):
+            given = error.get("input")
+            if isinstance(given, str) and _unquoted_would_do(error["type"], given):
                 message += " (write it without quotes)"
         yield path, message
 
@@ -173,3 +174,10 @@ def _secret_values(node: object, key: str) -> Iterator[str]:
             yield from _secret_values(item, key)
     elif isinstance(node, str) and key in SECRET_KEYS and len(node) >= MIN_LENGTH:
         yield node
+
+
+def _unquoted_would_do(kind_of: str, text: str) -> bool:
+    """True when `text` without quotes is what the key takes: a whole number for an int, true/false for a bool."""
+    if kind_of == "int_type":
+        return text.strip().lstrip("+-").isdigit()
+    return kind_of == "bool_type" and text.strip().lower() in ("true", "false")

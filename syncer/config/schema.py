@@ -304,6 +304,12 @@ class Config(Strict):
     jira: JiraSection | None = None
     pagerduty: PagerDutySection | None = None
 
+    @field_validator("state", "webhooks", "http", "defaults", mode="before")
+    @classmethod
+    def _empty_section(cls, value: object) -> object:
+        """A section written with every key commented out (`http:`) is an empty one, as `datadog:` is."""
+        return {} if value is None else value
+
     @model_validator(mode="after")
     def _something_managed(self) -> Config:
         if not self.integrations():

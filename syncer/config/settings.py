@@ -14,8 +14,11 @@ from syncer.config.values import Int, duration
 from syncer.guards import DeletionLimit
 from syncer.redact import display_url
 
-_PERCENT = re.compile(r"^\s*([0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%\s*$")
-_COUNT = re.compile(r"^\s*([0-9]{1,9})\s*$")
+PERCENT = r"(100(?:\.0{1,6})?|[0-9]{1,2}(?:\.[0-9]{1,6})?)"  # 0 to 100, up to 6 decimals: the one rule
+COUNT = r"([0-9]{1,9})"
+MAX_DELETIONS_TEXT = rf"^\s*(?:{COUNT}|{PERCENT}\s*%)\s*$"  # `max_deletions` as text (the schema's pattern)
+_PERCENT = re.compile(rf"^\s*{PERCENT}\s*%\s*$")
+_COUNT = re.compile(rf"^\s*{COUNT}\s*$")
 MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT = 1, 86400
 RunTimeout = Annotated[str, duration(MIN_RUN_TIMEOUT, MAX_RUN_TIMEOUT)]
 Concurrency = Annotated[Int, Field(ge=1, le=64)]
