@@ -36,6 +36,24 @@ def test_init_writes_config_syncer_yaml_by_default_which_validate_then_accepts(
     assert cli.main(["validate"]) == 0, capsys.readouterr().err
 
 
+@pytest.mark.parametrize("how", ["SYNCER_CONFIG", "--config"])
+def test_init_writes_the_file_the_other_commands_read_and_the_hint_reads_it_back(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "elsewhere" / "mine.yaml"
+    flags = ["--config", str(target)] if how == "--config" else []
+    monkeypatch.delenv("SYNCER_CONFIG", raising=False)
+    if how == "SYNCER_CONFIG":
+        monkeypatch.setenv("SYNCER_CONFIG", str(target))
+    assert cli.main([*flags, "config", "init"]) == 0
+    assert target.is_file() and not (tmp_path / "config").exists()
+    hint = capsys.readouterr().out.rsplit("check it with: ", 1)[1].split()
+    for name in SECRETS:
+        monkeypatch.setenv(name, f"value-of-{name.lower()}")
+    assert cli.main(hint[1:]) == 0, capsys.readouterr().err  # the hint's command, as printed
+
+
 def test_init_writes_the_path_it_is_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "etc" / "syncer.yaml"
     assert cli.main(["config", "init", str(path)]) == 0

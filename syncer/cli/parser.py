@@ -71,7 +71,11 @@ def build() -> argparse.ArgumentParser:
     tools = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND", title="subcommands")
     command("config schema", configcmd.schema, into=tools)
     init = command("config init", configcmd.init, into=tools)
-    completion.files(init.add_argument("path", nargs="?", metavar="PATH", help=f"default: {DEFAULT_CONFIG}"))
+    completion.files(
+        init.add_argument(
+            "path", nargs="?", metavar="PATH", help=f"default: --config, else $SYNCER_CONFIG, else {DEFAULT_CONFIG}"
+        )
+    )
 
     shells = command("completion", None)
     shells.add_argument("shell", choices=completion.SHELLS, metavar="SHELL", help=", ".join(completion.SHELLS))
