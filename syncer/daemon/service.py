@@ -284,7 +284,7 @@ class Daemon:
         """Make a validated configuration the running one; runs under way finish with the one they started with."""
         old, new = self.config, loaded.config
         keys_changed = new.datadog != old.datadog or new.http != old.http  # a new CA bundle: a new client too
-        if keys_changed:
+        if keys_changed or new.http.ca_bundle is not None:  # a reload also reads a rotated bundle file again
             self._retired.append(self.datadog)
             self.datadog = DatadogClient(new.datadog, retry=self.policy, sleep=self._sleep, http=new.http)
         self.config = new
