@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from github import Auth, Github
@@ -41,6 +42,16 @@ __all__ = ["MAX_PAGES", "PER_PAGE", "GithubRepos", "Page", "_page", "repo_filter
 
 log = logging.getLogger(__name__)
 _page = parse_page  # the name the page tests know
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What a listing made of one org's pages."""
+
+    repos: tuple[RepoTraits, ...]
+    entries: tuple[Entry, ...]
+    dropped: tuple[tuple[str, int], ...]
+    names: Names
 
 
 class GithubRepos:
@@ -300,15 +311,28 @@ class GithubRepos:
             error = values
         if error is not None:
             return Inspection(Discovery(org_scope(self._source.hostname, org), error=error))
-        repos = {r.full_name.casefold(): r for n in sorted(pages) for r in pages[n].repos}
+        made = self._made(org, [pages[n] for n in sorted(pages)], values if isinstance(values, dict) else None)
+        listings[org.casefold()] = Listing(org, auth, made.names)
+        scope = org_scope(self._source.hostname, org)
+        discovery = Discovery(scope, entries=made.entries, seen=len(made.repos), dropped=made.dropped)
+        return Inspection(discovery, made.repos)
+
+    def _made(self, org: str, ordered: list[Page], values: dict[str, Properties] | None) -> _Made:
+        """The org's repos (deduplicated by full name), kept entries, drops and names; unchanged pages (the same
+        objects a 304 reuses) under the same rules give what the last listing made of them, without redoing it."""
+        rules = (self._source.hostname, self._filter)
+        memo = self._pages if values is None else None  # properties read apart: always worked out anew
+        found = memo.made(org, ordered, rules) if memo is not None else None
+        if isinstance(found, _Made):
+            return found
+        repos = {r.full_name.casefold(): r for page in ordered for r in page.repos}
         if isinstance(values, dict):
             with_values(repos, values)
         kept, dropped = sort_out(repos.values(), self._filter.first_failing_rule)
-        entries: tuple[Entry, ...] = tuple(self.entry_of(r) for r in kept)
-        listings[org.casefold()] = Listing(org, auth, Names(repos))
-        scope = org_scope(self._source.hostname, org)
-        discovery = Discovery(scope, entries=entries, seen=len(repos), dropped=dropped)
-        return Inspection(discovery, tuple(repos.values()))
+        made = _Made(tuple(repos.values()), tuple(self.entry_of(r) for r in kept), dropped, Names(repos))
+        if memo is not None:
+            memo.keep_made(org, ordered, rules, made)
+        return made
 
     def _fetch(self, org: str, auth: Auth.Auth, number: int, probe: bool = False, progress: Progress = SILENT) -> Page:
         """One page of /orgs/{org}/repos, through the one retry loop; at most `concurrency` requests per host at once.

@@ -29,7 +29,7 @@ import logging
 import threading
 import weakref
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -109,11 +109,27 @@ def unpack(blob: bytes) -> tuple[object, dict[str, str]] | None:
 
 
 class _Memo:
-    """Pages parsed from what one cache holds, by (URL, credential digest), each with its ETag."""
+    """Pages parsed from what one cache holds, by (URL, credential digest), each with its ETag; and per org, what a
+    source made of its pages (kept while they are the very same page objects, and the rules the same)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pages: dict[tuple[str, str], tuple[str, Page]] = {}
+        self._made: dict[tuple[str, str], tuple[tuple[object, ...], object, object]] = {}
+
+    def made(self, key: tuple[str, str], pages: tuple[object, ...], rules: object) -> object | None:
+        """What was made of exactly these objects (each page's repos) under equal `rules`, or None."""
+        with self._lock:
+            found = self._made.get(key)
+        if found is None or len(found[0]) != len(pages) or found[1] != rules:
+            return None
+        return found[2] if all(a is b for a, b in zip(found[0], pages, strict=True)) else None
+
+    def keep_made(self, key: tuple[str, str], pages: tuple[object, ...], rules: object, made: object) -> None:
+        with self._lock:
+            if len(self._made) >= MEMO_PAGES and key not in self._made:
+                self._made.clear()
+            self._made[key] = (pages, rules, made)
 
     def get(self, key: tuple[str, str], etag: str) -> Page | None:
         with self._lock:
@@ -198,6 +214,19 @@ class ListingCache:
         if credential is None:
             return None
         return Conditional(self._cache, page_url(self._base_url, path, parameters), credential)
+
+    def made(self, org: str, pages: Sequence[Page], rules: object) -> object | None:
+        """What a listing made of this org from these very pages under equal `rules` (a page a 304 reuses carries
+        the same repos object run after run), or None: nothing to redo when nothing changed."""
+        memo = _memo_of(self._cache)
+        held = tuple(page.repos for page in pages)
+        return None if memo is None else memo.made((self._base_url, org.casefold()), held, rules)
+
+    def keep_made(self, org: str, pages: Sequence[Page], rules: object, made: object) -> None:
+        """Remember what a listing made of this org's pages under `rules`."""
+        memo = _memo_of(self._cache)
+        if memo is not None:
+            memo.keep_made((self._base_url, org.casefold()), tuple(page.repos for page in pages), rules, made)
 
     def forget_org(self, auth: Auth.Auth, org: str, pages: int) -> None:
         """Forget the first `pages` pages of an org: the next request for each carries no If-None-Match."""
