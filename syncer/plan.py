@@ -39,33 +39,32 @@ def compute(
     held_items = list(current)
     partner = _partners(held_items, desired_by_key)
     matched = set(partner)
-    written: list[tuple[Entry, int | None]] = []
-    changed, unchanged, removed = [], [], []
+    written: list[tuple[Entry, int | None, bool]] = []  # (entry, the stored item it rewrites, unchanged)
+    changed, removed = [], []
     for index, held in enumerate(held_items):
         key = held.key()
         wanted = desired_by_key.get(key)
         if wanted is not None and partner.get(key) == index:
-            written.append((wanted, index))
-            if held == wanted:
-                unchanged.append(wanted)
-            else:
+            same = held == wanted
+            written.append((wanted, index, same))
+            if not same:
                 changed.append(Change(before=held, after=wanted))
         elif keep is not None and keep(held):
-            written.append((held, index))
-            unchanged.append(held)
+            written.append((held, index, True))
         else:
             removed.append(held)
     added = [wanted for key, wanted in desired_by_key.items() if key not in matched]
-    written += [(entry, None) for entry in added]
+    written += [(entry, None, False) for entry in added]
     written.sort(key=lambda item: (sort_key(item[0]), -1 if item[1] is None else item[1]))
     return Plan(
         integration=integration,
         added=tuple(sorted(added, key=sort_key)),
         removed=tuple(sorted(removed, key=sort_key)),
         changed=tuple(sorted(changed, key=lambda c: sort_key(c.after))),
-        unchanged=tuple(sorted(unchanged, key=sort_key)),
-        to_write=tuple(entry for entry, _ in written),
-        origin=tuple(index for _, index in written),
+        # in list order already: the unchanged entries keep their order in the sorted list (a stable sort)
+        unchanged=tuple(entry for entry, _, same in written if same),
+        to_write=tuple(entry for entry, _, _ in written),
+        origin=tuple(index for _, index, _ in written),
     )
 
 

@@ -220,3 +220,20 @@ def test_render_with_origin_keeps_each_duplicate_its_own_fields() -> None:
     entries = [stored_item.entry for stored_item in current.entries]
     config = document.render(current, entries, origin=[0, 1])
     assert [item["team"] for item in config["enabled_repos"]] == ["a", "b"]
+
+
+def test_an_answer_lends_the_entries_of_the_list_read_before_to_the_items_spelled_the_same() -> None:
+    def answer(*names: str) -> JSON:
+        repos: list[JSON] = [{"hostname": "github.com", "github_org_name": "acme", "repo_name": n} for n in names]
+        return {"data": {"attributes": {"config": {"enabled_repos": repos}}}}
+
+    before = document.parse_response(Integration.GITHUB, answer("api", "web", "Tools"))
+    after = document.parse_response(Integration.GITHUB, answer("api", "new", "tools"), before)
+    assert [s.entry for s in after.entries] == [
+        GithubRepo("github.com", "acme", "api"),
+        GithubRepo("github.com", "acme", "new"),
+        GithubRepo("github.com", "acme", "tools"),
+    ]
+    assert after.entries[0].entry is before.entries[0].entry  # the same spelling: the same entry
+    assert after.entries[2].entry.repo_name == "tools"  # another spelling of a key: its own entry
+    assert after.entries[1].raw["repo_name"] == "new"

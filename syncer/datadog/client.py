@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
+import orjson
 
 from syncer import metrics, retry, tls
 from syncer.config.http import HttpConfig
@@ -135,7 +136,7 @@ class DatadogClient:
             last = self._read.get(integration)
         if last is not None and last[0] == answer.body:
             return last[1]
-        current = document.parse_response(integration, _json(answer, integration))
+        current = document.parse_response(integration, _json(answer, integration), last[1] if last else None)
         with self._read_lock:
             self._read[integration] = (answer.body, current)
         return current
@@ -162,7 +163,9 @@ class DatadogClient:
             reading.timeout(self._timeout.read or READ_SECONDS), connect=deadline.timeout(self._timeout.connect or 10.0)
         )
         try:
-            with self._http.stream(method, path, json=body, timeout=timeout) as response:
+            content = None if body is None else orjson.dumps(body)  # a 20,000-entry list: orjson is ~10x json's speed
+            headers = {"Content-Type": "application/json"} if content is not None else None
+            with self._http.stream(method, path, content=content, headers=headers, timeout=timeout) as response:
                 answer = Answer(response.status_code, response.headers, _read(response, reading, method, path))
         except httpx.TransportError as exc:
             metrics.count_http("datadog", "error")

@@ -20,8 +20,11 @@ from syncer.model import (
 REQUEST_TYPE = "entity_integration_config_requests"
 
 
-def parse_response(integration: Integration, body: JSON) -> Current:
-    """Read a GET/PUT answer into the current list; raise ShapeError when the shape is not understood."""
+def parse_response(integration: Integration, body: JSON, known: Current | None = None) -> Current:
+    """Read a GET/PUT answer into the current list; raise ShapeError when the shape is not understood.
+
+    `known` (the list read before) lends its GitHub entries to the items spelled exactly as they were: a PUT's
+    answer repeats the list just read but for what changed, and 20,000 entries need not be made again."""
     config = _dig(body, ("data", "attributes", "config"), integration)
     if not isinstance(config, dict):
         raise ShapeError(f"Datadog {integration} config: data.attributes.config is not an object")
@@ -34,13 +37,25 @@ def parse_response(integration: Integration, body: JSON) -> Current:
     items = config.get(integration.list_key, [])
     if not isinstance(items, list):
         raise ShapeError(f"Datadog {integration} config: {integration.list_key} is not a list")
+    lent = _lent(known) if integration is Integration.GITHUB and known is not None else {}
     entries = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ShapeError(f"Datadog {integration} config: {integration.list_key}[{index}] is not an object")
-        entries.append(Stored(_entry(integration, item, index), item))
+        spelled = (item.get("hostname"), item.get("github_org_name"), item.get("repo_name"))
+        entry = lent.get(spelled) if lent else None
+        entries.append(Stored(entry if entry is not None else _entry(integration, item, index), item))
     other = {k: v for k, v in config.items() if k != integration.list_key}
     return Current(integration=integration, entries=tuple(entries), other=other, exists=True)
+
+
+def _lent(known: Current) -> dict[tuple[object, object, object], GithubRepo]:
+    """The GitHub entries of `known` by their exact spelling."""
+    return {
+        (s.entry.hostname, s.entry.github_org_name, s.entry.repo_name): s.entry
+        for s in known.entries
+        if isinstance(s.entry, GithubRepo)
+    }
 
 
 def render(current: Current, result: Sequence[Entry], origin: Sequence[int | None] = ()) -> dict[str, JSON]:
