@@ -12,8 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,59 +29,19 @@ from syncer.model import Integration, Scope
 log = logging.getLogger("syncer")
 MAX_BODY = 5 * 1024 * 1024
 READ_SECONDS = 10.0  # a body still arriving after this is refused (408)
-REMEMBERED = 10_000  # delivery ids kept per source for dedupe
 READING_AT_ONCE = 8  # bodies read at once, before any is verified (8 x 5 MB at most); past it: 503
 Submit = Callable[[Integration, Scope, str], str]
 
 
-class Seen:
-    """The last REMEMBERED delivery ids of one source; `add` is atomic (two copies at once: one wins)."""
-
-    def __init__(self, size: int = REMEMBERED) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def add(self, delivery: str) -> bool:
-        """Remember `delivery`; False when it was seen before."""
-        with self._lock:
-            if delivery in self._ids:
-                self._ids.move_to_end(delivery)
-                return False
-            self._ids[delivery] = None
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-            return True
-
-    def forget(self, delivery: str) -> None:
-        """Take `delivery` back: a delivery refused after it was remembered may come again."""
-        with self._lock:
-            self._ids.pop(delivery, None)
-
-
 class Deliveries(Protocol):
-    """Where the delivery ids seen are remembered, per source (the state store, kept across restarts)."""
+    """Where the delivery ids seen are remembered, per source: the daemon's state store (in memory without
+    `state.path`; with it, across restarts)."""
 
     def first_delivery(self, source: str, delivery: str) -> bool:
         """Remember `delivery`; False when it was seen before."""
 
     def forget_delivery(self, source: str, delivery: str) -> None:
         """Take `delivery` back (it was refused: the sender may retry it)."""
-
-
-class InMemory:
-    """Deliveries remembered for the life of the process: one `Seen` per source."""
-
-    def __init__(self) -> None:
-        self._seen = {GITHUB.source: Seen(), JIRA.source: Seen()}
-
-    def first_delivery(self, source: str, delivery: str) -> bool:
-        """Remember `delivery` of `source`; False when it was seen before."""
-        return self._seen[source].add(delivery)
-
-    def forget_delivery(self, source: str, delivery: str) -> None:
-        """Take `delivery` of `source` back."""
-        self._seen[source].forget(delivery)
 
 
 def signature(secret: bytes, body: bytes) -> str:
@@ -127,12 +85,10 @@ JIRA = _Kind(
 class Receivers:
     """The two webhook routes over the daemon's current configuration and its Coalescer."""
 
-    def __init__(self, config: Callable[[], Config], submit: Submit, deliveries: Deliveries | None = None) -> None:
-        """`deliveries` remembers the ids seen (the state store: across restarts with a state file); without it,
-        they are remembered in memory."""
+    def __init__(self, config: Callable[[], Config], submit: Submit, deliveries: Deliveries) -> None:
         self._config = config
         self._submit = submit
-        self._deliveries = deliveries or InMemory()
+        self._deliveries = deliveries
         self._reading = 0  # bodies being read now (every handler runs on the server's one event loop)
 
     async def github(self, request: Request) -> Response:

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from syncer.config import loader
 from syncer.config.schema import Config
 from syncer.daemon.runs import Closed
-from syncer.daemon.webhooks import InMemory, Receivers, signature
+from syncer.daemon.webhooks import Receivers, signature
 from syncer.model import Integration, Scope
 from syncer.state.store import StateStore
 
@@ -44,8 +44,8 @@ def test_a_delivery_refused_while_shutting_down_is_not_a_duplicate_when_it_comes
         submitted.append(delivery)
         return "started"
 
-    store = StateStore(tmp_path / "state.db") if where == "state file" else None
-    receivers = Receivers(lambda: config, submit, store or InMemory())
+    store = StateStore(tmp_path / "state.db" if where == "state file" else None)
+    receivers = Receivers(lambda: config, submit, store)
     app = Starlette(routes=[Route("/webhooks/github", receivers.github, methods=["POST"])])
     repository = {"name": "x", "full_name": "acme/x", "owner": {"login": "acme"}}
     body = json.dumps({"action": "created", "repository": repository, "organization": {"login": "acme"}}).encode()
@@ -63,5 +63,4 @@ def test_a_delivery_refused_while_shutting_down_is_not_a_duplicate_when_it_comes
         assert submitted == ["delivery-1"]
         third = client.post("/webhooks/github", content=body, headers=headers)
         assert third.status_code == 200 and third.json()["result"] == "duplicate"
-    if store is not None:
-        store.close()
+    store.close()
