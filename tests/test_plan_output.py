@@ -21,17 +21,11 @@ from syncer.model import Integration, Result, RunReport
 from syncer.retry import RetryPolicy
 from syncer.simulator import Simulator
 from syncer.sources.github import GithubRepos
+from tests.test_progress import Tty
 
 FAST = RetryPolicy(attempts=2, base=0.01, cap=0.02, max_wait=0.5)
 EXCLUDE = "*-docs"  # a pattern the seeded names hit a few times per org
 GREEN, RED, YELLOW, RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
-
-
-class Tty(io.StringIO):
-    """A text stream that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 @pytest.fixture(scope="module")
